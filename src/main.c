@@ -1,0 +1,64 @@
+/* main.c: the meshperf binary's entry point: git-style dispatch of
+ * `meshperf <command> [flags]` to cmd_<command>(). Nothing else lives here. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "exitcode.h"
+
+#ifndef MESHPERF_VERSION
+#define MESHPERF_VERSION "dev"
+#endif
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"run", cmd_run, "bring up a service graph from config.json, load it, collect metrics"},
+    {"load", cmd_load, "open-loop HTTP load generator (Fortio-compatible JSON)"},
+    {"serve", cmd_serve, "the node service: fan-out to backends, echo, /metrics, REST load API"},
+    {"report", cmd_report, "charts and a self-contained HTML page from results"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: meshperf <command> [flags] [args]\n\ncommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-8s %s\n", c->name, c->summary);
+    fprintf(f, "  %-8s %s\n", "help", "this text; `meshperf <command> --help` for a command");
+    fprintf(f, "  %-8s %s\n", "version", "print the version");
+}
+
+int main(int argc, char **argv)
+{
+    /* A peer that closes while we write must give EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help")) {
+        if (argc > 2) {
+            for (const struct command *c = commands; c->name; c++) {
+                if (!strcmp(c->name, argv[2])) {
+                    char *hargv[] = {argv[2], "--help", NULL};
+                    return c->fn(2, hargv);
+                }
+            }
+        }
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+        printf("meshperf %s\n", MESHPERF_VERSION);
+        return EXIT_OK;
+    }
+    for (const struct command *c = commands; c->name; c++)
+        if (!strcmp(c->name, name)) return c->fn(argc - 1, argv + 1);
+    fprintf(stderr, "meshperf: unknown command '%s' (see meshperf help)\n", name);
+    return EXIT_USAGE;
+}
