@@ -8,7 +8,9 @@
 
 PKGS     := libcurl jansson openssl cairo
 CC       ?= cc
-BUILD    ?= build
+SAN      ?= 0
+BUILD    ?= build$(if $(filter 1,$(SAN)),/san,)
+FUZZ_BUILD ?= build/fuzz
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -20,7 +22,6 @@ LDFLAGS  += -pthread $(EXTRA_LDFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm
 
 ifeq ($(SAN),1)
-BUILD    := build/san
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 endif
@@ -58,7 +59,7 @@ check: $(BUILD)/meshperf $(UNIT_BIN)
 
 # libFuzzer: the library is rebuilt with clang and coverage instrumentation.
 fuzz:
-	$(MAKE) BUILD=build/fuzz CC=clang \
+	$(MAKE) BUILD=$(FUZZ_BUILD) SAN=0 CC=clang \
 	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" fuzz-targets
 
 fuzz-targets: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)

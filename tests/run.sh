@@ -31,6 +31,7 @@ run_one() {
     cf=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed.*/\1/p' "$log" | tail -1)
     p=$((p + ${cp:-0})); f=$((f + ${cf:-0}))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && grep -q '^Done [0-9]* runs' "$log"; then p=1; fi
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo "# $name: timed out after ${limit}s" >>"$log"; fi
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$f" -gt 0 ]; then
@@ -55,6 +56,20 @@ for t in tests/integration/*.sh; do
     limit=$(sed -n 's/^# limit: \([0-9]*\).*/\1/p' "$t" | head -1)
     run_one "$n" "${limit:-300}" bash "$t"
 done
+
+# Fuzz smoke: every libFuzzer target runs briefly on its seed corpus (a
+# regression check; long runs are `make fuzz` + the target by hand).
+if [ -n "$FUZZ_DIR" ]; then
+    for t in "$FUZZ_DIR"/fuzz_*; do
+        [ -x "$t" ] && [[ "$t" != *.d ]] || continue
+        n=fuzz/$(basename "$t")
+        [[ -z "$filter" || "$n" == *"$filter"* ]] || continue
+        corpus=fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//')
+        work=$(mktemp -d "$logdir/corpus.XXXXXX")
+        [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+        run_one "$n" 120 "$t" -max_total_time=15 -timeout=5 "$work"
+    done
+fi
 
 echo "logs: $logdir"
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
