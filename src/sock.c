@@ -1,0 +1,149 @@
+/* sock.c: TCP socket helpers (see sock.h): getaddrinfo at set-up time,
+ * non-blocking connect with SO_ERROR check, listen and accept4. Every fd is
+ * made with SOCK_NONBLOCK | SOCK_CLOEXEC so there is no window where it is
+ * blocking or leaks into a child. */
+#include "sock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errbuf.h"
+
+int sock_resolve(const char *host, int port, struct sock_addr *out, char *err, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    char serv[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV;
+    snprintf(serv, sizeof serv, "%d", port);
+    if (port < 0 || port > 65535)
+        return errbuf_set(err, errlen, "resolve %s:%d: port out of range", host, port);
+    int rc = getaddrinfo(host, serv, &hints, &res);
+    if (rc != 0) {
+        const char *why = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
+        return errbuf_set(err, errlen, "resolve %s:%d: %s", host, port, why);
+    }
+    if (!res || res->ai_addrlen > sizeof out->ss) {
+        freeaddrinfo(res);
+        return errbuf_set(err, errlen, "resolve %s:%d: no address", host, port);
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+    out->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+char *sock_addr_str(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (!outlen) return out;
+    if (sa && sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
+        snprintf(out, outlen, "%s:%d", host, port);
+    } else if (sa && sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        port = ntohs(a->sin6_port);
+        snprintf(out, outlen, "[%s]:%d", host, port);
+    } else {
+        snprintf(out, outlen, "(unknown address)");
+    }
+    return out;
+}
+
+int sock_error(char *err, size_t errlen, const char *op, const struct sockaddr *sa, socklen_t len,
+               int errnum)
+{
+    char a[SOCK_ADDR_STRLEN];
+    return errbuf_set(err, errlen, "%s %s: %s", op, sock_addr_str(sa, len, a, sizeof a),
+                      strerror(errnum < 0 ? -errnum : errnum));
+}
+
+static void nodelay(int fd)
+{
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int sock_connect_nonblock(const struct sockaddr *sa, socklen_t len)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) return -errno;
+    nodelay(fd);
+    if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int sock_connect_finish(int fd)
+{
+    int e = 0;
+    socklen_t l = sizeof e;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) return -errno;
+    if (e) return -e;
+    /* SO_ERROR 0 also before the connect completes; check we have a peer. */
+    struct sockaddr_storage ss;
+    l = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &l) < 0)
+        return errno == ENOTCONN ? -EINPROGRESS : -errno;
+    return 0;
+}
+
+int sock_listen(const char *host, int port, int backlog, bool reuseport, char *err, size_t errlen)
+{
+    if (!host || !*host) host = "0.0.0.0";
+    if (port < 0 || port > 65535)
+        return errbuf_set(err, errlen, "listen %s:%d: port out of range", host, port);
+    struct sock_addr a;
+    char rerr[ERRBUF_LEN];
+    if (sock_resolve(host, port, &a, rerr, sizeof rerr) < 0)
+        return errbuf_set(err, errlen, "listen: %s", rerr);
+    int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) return sock_error(err, errlen, "listen", (struct sockaddr *)&a.ss, a.len, errno);
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
+        bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 || listen(fd, backlog) < 0) {
+        int e = errno;
+        close(fd);
+        return sock_error(err, errlen, "listen", (struct sockaddr *)&a.ss, a.len, e);
+    }
+    return fd;
+}
+
+int sock_local_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t l = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &l) < 0) return -errno;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -EAFNOSUPPORT;
+}
+
+int sock_accept(int lfd, struct sock_addr *peer)
+{
+    struct sock_addr tmp;
+    struct sock_addr *a = peer ? peer : &tmp;
+    a->len = sizeof a->ss;
+    int fd = accept4(lfd, (struct sockaddr *)&a->ss, &a->len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return -errno;
+    nodelay(fd);
+    return fd;
+}
