@@ -1,0 +1,60 @@
+/* driver.h: the per-run pipeline of `meshperf run`, as the original's
+ * driver did it, on a platform (platform.h):
+ *
+ *   up (every node, leaves first, readiness /health)
+ *   connectivity check (ConnectivityCheckPerURL GET / to every replica of
+ *     every node, leaves first, then to every load-test URL; 200 expected;
+ *     the first failure names the node and ends the run before any load)
+ *   for each load test, in order:
+ *     1. <test>/<driver_ts>/config.json   (the config's original bytes)
+ *     2. the load, in-process (loadgen), with the built-in sampler (procstat:
+ *        memory and CPU of every replica) and the /metrics scraper
+ *        (driver_scrape: requests_total) running over the test window
+ *     3. <test>/<driver_ts>/fortio.json
+ *     4. <test>/<driver_ts>/<metric>.csv for each built-in metric
+ *     5. pause (not after the last test)
+ *     6. with a Prometheus (cfg->prom local or URL, driver_prom.h): each
+ *        config metric by query_range over the test window -> <metric>.csv,
+ *        failures -> errors.json (never fatal)
+ *   summary table, results path
+ *   down (always; also on errors and signals)
+ *
+ * Signals: SIGINT and SIGTERM are blocked in the calling thread (so in
+ * every thread it creates) and read from a signalfd by a watcher thread,
+ * which stops the running load; the current test's fortio.json and CSVs
+ * are still written with what was measured, later tests are skipped, and
+ * the result is EXIT_INTERRUPTED. The watcher also redraws progress.
+ *
+ * A node that dies during a test is named at once (progress_warn); the
+ * test runs to its end (its errors counted), later tests are skipped, and
+ * the result is EXIT_FAILED. Load errors alone (non-2xx, timeouts) do not
+ * fail the run: they are reported per test and in the summary. */
+#ifndef MESHPERF_DRIVER_H
+#define MESHPERF_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct config;
+
+struct driver_opts {
+    const char *results_dir; /* dir store root (created if missing) */
+    const char *serve_bin;   /* binary run as `<bin> serve` for each replica */
+    int64_t pause_us;        /* between tests, >= 0 */
+    int64_t sample_us;       /* sampler/scraper interval, >= 10 ms */
+    const char *prom_bin;    /* local Prometheus binary (NULL: "prometheus" in PATH) */
+    bool quiet;              /* no progress, no summary table */
+    FILE *out;               /* summary and results path (stdout) */
+    FILE *err;               /* progress, notes, warnings (stderr) */
+    int err_fd;              /* fd of err, to decide TTY or plain progress */
+};
+
+/* Run every load test of cfg (borrowed; cfg->scale_qps already final) on
+ * the local platform. Returns an exit code from exitcode.h: EXIT_OK,
+ * EXIT_FAILED (a node could not start or died, connectivity check failed,
+ * a test could not run, results could not be written), EXIT_INTERRUPTED.
+ * Every process it started has ended when it returns. */
+int driver_run(const struct config *cfg, const struct driver_opts *o);
+
+#endif

@@ -1,0 +1,51 @@
+# Integration: `meshperf load` holds the rate, measures an injected delay
+# precisely, and sends exactly -n requests (against tests/helpers/lg_server).
+# limit: 90
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../helpers/lg_lib.sh"
+lg_build
+
+# a) 1,000 QPS for 5 s: ActualQPS within 0.5 % of requested.
+lg_start fast 0 ok
+"$MESHPERF" load -qps 1000 -t 5s -c 4 -threads 2 -json "$T/a.json" "http://127.0.0.1:$LG_PORT/" >"$T/a.out" 2>&1
+expect_eq "1000 qps run exits 0" "$?" 0
+expect_range "ActualQPS within 0.5% of 1000" "$(jq .ActualQPS "$T/a.json")" 995 1005
+expect_eq "1000 qps: 5000 requests, all 200" "$(jq '.RetCodes["200"]' "$T/a.json")" 5000
+expect_eq "1000 qps: nothing unsent" "$(jq .MeshperfUnsent "$T/a.json")" 0
+
+# e) -n COUNT sends exactly COUNT requests, as the server counts them,
+# with a rate and in max mode.
+before=$(lg_count "$LG_PORT")
+"$MESHPERF" load -qps 500 -n 777 -c 3 -threads 2 "http://127.0.0.1:$LG_PORT/" >"$T/e1.out" 2>&1
+expect_eq "-n 777 at 500 qps exits 0" "$?" 0
+after=$(lg_count "$LG_PORT")
+expect_eq "-n 777 at 500 qps: server saw 777" "$((after - before))" 777
+"$MESHPERF" load -qps 0 -n 1001 -c 8 -threads 2 -json "$T/e2.json" "http://127.0.0.1:$LG_PORT/" >"$T/e2.out" 2>&1
+expect_eq "-n 1001 max exits 0" "$?" 0
+after2=$(lg_count "$LG_PORT")
+expect_eq "-n 1001 max: server saw 1001" "$((after2 - after))" 1001
+expect_eq "-n 1001: RequestedDuration" "$(jq -r .RequestedDuration "$T/e2.json")" "exactly 1001 calls"
+expect_eq "-n 1001: Exactly" "$(jq .Exactly "$T/e2.json")" 1001
+
+# b) fixed 10 ms server delay: corrected p50 and p99 within 10.0-10.6 ms.
+# Server and client run SCHED_FIFO when allowed (root), since the wanted
+# figure is the tool's accuracy, not how a loaded 2-core VM schedules
+# (even SCHED_FIFO nanosleep overshoots by > 1 ms ~1-2 % of the time here
+# under load, which is p99 territory). Up to 3 attempts: a real bug
+# (ms-rounded timers, timing from the wrong instant) fails all of them.
+rt=""; chrt -f 10 true 2>/dev/null && rt="chrt -f 10"
+LG_PORT=$(free_port)
+spawn slow $rt "$T/lg_server" "$LG_PORT" 10000 ok
+wait_http "http://127.0.0.1:$LG_PORT/count" 10 || { echo "not ok - slow server did not start"; exit 1; }
+
+for attempt in 1 2 3; do
+    $rt "$MESHPERF" load -qps 200 -t 4s -c 8 -threads 1 -json "$T/b.json" "http://127.0.0.1:$LG_PORT/" >"$T/b.out" 2>&1 || continue
+    p50=$(jq '.DurationHistogram.Percentiles[] | select(.Percentile == 50) | .Value * 1000' "$T/b.json")
+    p99=$(jq '.DurationHistogram.Percentiles[] | select(.Percentile == 99) | .Value * 1000' "$T/b.json")
+    echo "# attempt $attempt: p50 $p50 ms, p99 $p99 ms"
+    if awk -v a="$p50" -v b="$p99" 'BEGIN{exit !(a>=10.0 && a<=10.6 && b>=10.0 && b<=10.6)}'; then break; fi
+done
+expect_range "10 ms delay: p50 ms" "$p50" 10.0 10.6
+expect_range "10 ms delay: p99 ms" "$p99" 10.0 10.6
+expect_eq "10 ms delay: no errors" "$(jq '.ErrorsDurationHistogram.Count' "$T/b.json")" 0
+done_testing

@@ -1,0 +1,150 @@
+/* Unit tests for the driver's helpers: the /metrics sample parser
+ * (driver_scrape_parse) and the results layout and dir store (results.c). */
+#include "cm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "driver_scrape.h"
+#include "results.h"
+#include "series.h"
+
+struct got {
+    char line[16][160];
+    size_t n;
+};
+
+static void collect(void *arg, const char *code, const char *path, double v)
+{
+    struct got *g = arg;
+    if (g->n < 16) snprintf(g->line[g->n++], sizeof g->line[0], "%s|%s|%g", code, path, v);
+}
+
+static void test_parse_samples(void **state)
+{
+    const char *text =
+        "# HELP meshperf_requests_total Requests answered.\n"
+        "# TYPE meshperf_requests_total counter\n"
+        "meshperf_requests_total{code=\"200\",path=\"root\"} 1500\n"
+        "meshperf_requests_total{path=\"health\", code=\"200\"} 3\r\n"
+        "meshperf_requests_total_other{code=\"200\",path=\"root\"} 9\n"
+        "meshperf_requests_totalx 9\n"
+        "meshperf_request_duration_seconds_bucket{path=\"root\",le=\"0.1\"} 7\n"
+        "meshperf_requests_total{code=\"500\",path=\"ro\\\"ot\"} 2 1700000000000\n"
+        "meshperf_requests_total{code=\"404\"} +Inf\n"
+        "meshperf_requests_total 12\n"
+        "meshperf_requests_total{code=\"200\",path=\"root\"} notanumber\n"
+        "meshperf_requests_total{code=\"200\",path=\"unterminated} 5\n"
+        "meshperf_requests_total{code=\"201\",path=\"echo\"} 4"; /* no final newline */
+    struct got g = {0};
+    size_t n = driver_scrape_parse(text, strlen(text), "meshperf_requests_total", collect, &g);
+    assert_int_equal(n, 6);
+    assert_int_equal(g.n, 6);
+    assert_string_equal(g.line[0], "200|root|1500");
+    assert_string_equal(g.line[1], "200|health|3");
+    assert_string_equal(g.line[2], "500|ro\"ot|2");
+    assert_string_equal(g.line[3], "404||inf");
+    assert_string_equal(g.line[4], "||12");
+    assert_string_equal(g.line[5], "201|echo|4");
+}
+
+static void test_parse_never_overreads(void **state)
+{
+    /* Every prefix of a line must parse without reading past its end
+     * (ASan catches an over-read of the exact-size copy). */
+    const char *line = "meshperf_requests_total{code=\"200\",path=\"root\"} 15\n";
+    for (size_t len = 0; len <= strlen(line); len++) {
+        char *copy = malloc(len ? len : 1);
+        memcpy(copy, line, len);
+        struct got g = {0};
+        driver_scrape_parse(copy, len, "meshperf_requests_total", collect, &g);
+        free(copy);
+    }
+}
+
+static void test_driver_ts(void **state)
+{
+    char ts[32];
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_string_equal(results_driver_ts(1700000000, ts, sizeof ts), "20231114221320");
+    char key[64];
+    assert_int_equal(results_key(key, sizeof key, "t", "20231114221320", "fortio.json"), 0);
+    assert_string_equal(key, "t/20231114221320/fortio.json");
+    assert_int_equal(results_key(key, 8, "t", "20231114221320", "fortio.json"), -1);
+}
+
+static void test_dir_store(void **state)
+{
+    char root[] = "/tmp/test_driver_scrape.XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char dir[128], err[256];
+    snprintf(dir, sizeof dir, "%s/a/b", root);
+    struct results_store *s = results_store_dir_new(dir, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(results_put(s, "t1/20240101000000/x.json", "{}", 2, err, sizeof err), 0);
+    assert_int_equal(results_put(s, "t1/20240101000000/x.json", "[1]", 3, err, sizeof err), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/t1/20240101000000/x.json", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char buf[16] = {0};
+    assert_int_equal(fread(buf, 1, sizeof buf - 1, f), 3);
+    fclose(f);
+    assert_string_equal(buf, "[1]");
+    /* bad keys are refused before touching the disk */
+    assert_int_equal(results_put(s, "../x", "a", 1, err, sizeof err), -1);
+    assert_string_equal(err, "results: bad object name '../x'");
+    assert_int_equal(results_put(s, "/abs", "a", 1, err, sizeof err), -1);
+    assert_int_equal(results_put(s, "a//b", "a", 1, err, sizeof err), -1);
+    assert_int_equal(results_put(s, "a/./b", "a", 1, err, sizeof err), -1);
+    /* a CSV through the store */
+    struct series_set *set = series_set_new("m", NULL);
+    struct series *se;
+    struct series_label l[] = {{"pod", "node-0-0"}};
+    assert_int_equal(series_set_add(set, l, 1, &se, err, sizeof err), 0);
+    series_add_double(set, se, 1700000000, 1.5);
+    series_add_double(set, se, 1700000001, 2);
+    assert_int_equal(results_put_csv(s, "t1", "20240101000000", set, err, sizeof err), 0);
+    series_set_free(set);
+    snprintf(path, sizeof path, "%s/t1/20240101000000/m.csv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    char csv[256] = {0};
+    size_t n = fread(csv, 1, sizeof csv - 1, f);
+    fclose(f);
+    csv[n] = '\0';
+    assert_string_equal(csv, "metric.pod,timestamp,m,normalized_ts\n"
+                             "node-0-0,1700000000,1.5,0\n"
+                             "node-0-0,1700000001,2,1\n");
+    char where[256];
+    snprintf(path, sizeof path, "%s/k", dir);
+    assert_string_equal(results_where(s, "k", where, sizeof where), path);
+    results_store_free(s);
+    results_store_free(NULL);
+    /* a file where the dir should be */
+    snprintf(path, sizeof path, "%s/file", root);
+    f = fopen(path, "w");
+    fclose(f);
+    assert_null(results_store_dir_new(path, err, sizeof err));
+    char want[300];
+    snprintf(want, sizeof want, "results dir %s: Not a directory", path);
+    assert_string_equal(err, want);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_samples),
+        cmocka_unit_test(test_parse_never_overreads),
+        cmocka_unit_test(test_driver_ts),
+        cmocka_unit_test(test_dir_store),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
