@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,24 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
                "exit codes: 0 ok, 1 run failed, 2 bad flags or config, 130 interrupted\n");
 }
 
+/* True if an executable named name is in one of $PATH's directories. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path) return false;
+    char dir[PATH_MAX];
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n > 0 && n + strlen(name) + 2 < sizeof dir) {
+            snprintf(dir, sizeof dir, "%.*s/%s", (int)n, p, name);
+            if (access(dir, X_OK) == 0) return true;
+        }
+        p += n;
+        if (*p == ':') p++;
+    }
+    return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
     bool check = false, quiet = false;
@@ -64,7 +83,8 @@ int cmd_run(int argc, char **argv)
          "binary run as `PATH serve` for each node (default: this meshperf)", NULL},
         {"prometheus", FLAG_STRING, &prom, "off|local|URL",
          "evaluate the config's metrics: local = start the system's prometheus, URL = an "
-         "existing one (default: config meshperf.prometheus, else off)",
+         "existing one (default: config meshperf.prometheus; else local when the config has "
+         "metrics and prometheus is installed; else off)",
          NULL},
         {"quiet", FLAG_BOOL, &quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
@@ -142,6 +162,11 @@ int cmd_run(int argc, char **argv)
             }
         }
     }
+
+    /* Issue #5's default: a config with PromQL metrics and no say on where
+     * to evaluate them gets a local Prometheus when one is installed. */
+    if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && on_path("prometheus"))
+        cfg->prom = CONFIG_PROM_LOCAL;
 
     if (check) {
         for (size_t i = 0; i < cfg->nwarnings; i++) fprintf(stderr, "%s\n", cfg->warnings[i]);

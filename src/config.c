@@ -520,6 +520,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
                             &c->sample_us) < 0)
         return -1;
     if (e[3]) {
+        c->prom_given = true;
         const char *s = json_is_string(e[3]) ? json_string_value(e[3]) : NULL;
         if (s && strcmp(s, "off") == 0) {
             c->prom = CONFIG_PROM_OFF;

@@ -86,6 +86,8 @@ struct config {
     int64_t sample_us;          /* sample_interval: built-in sampler, >= 10ms (default 1s) */
     enum config_prom prom;      /* prometheus: "off" | "local" | URL (default off) */
     char *prom_url;             /* the URL when prom == CONFIG_PROM_URL, else NULL */
+    bool prom_given;            /* "prometheus" was in the file (else the driver may
+                                 * pick "local" when metrics exist and it is installed) */
     char *ns;                   /* namespace: given, else "mtls-e2e" when mtls,
                                  * else "tls-e2e" (the original's default URL's) */
     double scale_qps;           /* scale_qps: > 0, multiplies every qps (default 1) */

@@ -521,7 +521,8 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
     }
     if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF)
         progress_note(d.prog,
-                      "note: the config's %zu PromQL metrics need a Prometheus; writing the "
+                      "note: the config's %zu PromQL metrics need a Prometheus (install the "
+                      "Debian package prometheus, or give -prometheus URL); writing the "
                       "built-in metrics instead",
                       cfg->nmetrics);
 
