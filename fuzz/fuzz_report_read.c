@@ -1,7 +1,9 @@
 /* libFuzzer target for the report's readers: the input is parsed both as a
  * metric CSV (report_read_csv) and as fortio.json (report_read_fortio);
  * neither may crash, leak or read out of bounds, and every failure must
- * leave a message. Seeds: fuzz/corpus/report_read/. */
+ * leave a message. The parsed metric also goes through the time-series
+ * preparation (report_ts: groups by path, legends, rates) as the charts
+ * use it. Seeds: fuzz/corpus/report_read/. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "report.h"
 #include "report_read.h"
+#include "report_ts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +27,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (report_read_csv(text, size, "v", &m, err, sizeof err) < 0 && !err[0]) abort();
     for (size_t i = 0; i < m.ns; i++)
         if (m.s[i].n > m.s[i].cap) abort();
+    struct report_ts_group *g;
+    int ng = report_ts_groups(&m, &g);
+    for (int k = 0; k < ng; k++) {
+        if (!g[k].n) abort();
+        for (size_t i = 0; i < g[k].n; i++) {
+            char leg[64];
+            report_ts_legend(&m, g[k].idx, g[k].n, i, leg, sizeof leg);
+            const struct report_series *s = &m.s[g[k].idx[i]];
+            double *out = malloc((s->n ? s->n : 1) * sizeof *out);
+            if (out) report_ts_rate(s->ts, s->nts, s->v, s->n, out);
+            free(out);
+        }
+    }
+    report_ts_groups_free(g, ng > 0 ? (size_t)ng : 0);
     report_read_metric_free(&m);
     struct report_run run = {0};
     err[0] = '\0';

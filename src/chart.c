@@ -182,8 +182,18 @@ static void data_range(const struct chart *c, struct frame *f)
             xmax += pad;
         }
         f->nxt = chart_ticks(xmin, xmax, 8, &f->xfirst, &f->xstep);
-        f->xlo = f->nbarser ? xmin : fmin(xmin, floor(xmin / f->xstep + 1e-9) * f->xstep);
-        f->xhi = f->nbarser ? xmax : fmax(xmax, ceil(xmax / f->xstep - 1e-9) * f->xstep);
+        if (f->nbarser) {
+            f->xlo = xmin;
+            f->xhi = xmax;
+        } else {
+            /* widen to whole ticks only when that adds little; else end just
+             * past the data (a 5.01 s series on a 0..6 s axis wastes a sixth) */
+            double span = xmax - xmin;
+            double rlo = floor(xmin / f->xstep + 1e-9) * f->xstep;
+            double rhi = ceil(xmax / f->xstep - 1e-9) * f->xstep;
+            f->xlo = xmin - rlo <= 0.05 * span ? rlo : xmin - 0.02 * span;
+            f->xhi = rhi - xmax <= 0.05 * span ? rhi : xmax + 0.02 * span;
+        }
         f->nxt = chart_ticks(f->xlo, f->xhi, 8, &f->xfirst, &f->xstep);
     }
     if ((c->y_zero || f->nbarser) && ymin > 0) ymin = 0;
@@ -234,7 +244,7 @@ static void layout(const struct chart *c, cairo_t *cr, struct frame *f)
             if (c->series[i].name && c->series[i].name[0])
                 lw = fmax(lw, text_w(cr, c->series[i].name));
         lw += 40;
-        lw = fmin(lw, f->W * 0.3);
+        lw = fmin(lw, f->W * 0.36); /* a legend may take up to a good third */
     }
     f->legend_w = lw;
     cairo_set_font_size(cr, 11);
@@ -296,10 +306,12 @@ static void draw_axes(const struct chart *c, cairo_t *cr, const struct frame *f)
         cairo_show_text(cr, c->xlabel);
     }
     if (c->ylabel) {
+        char yl[256];
+        fit_text(cr, c->ylabel, f->y1 - f->y0 + 30, yl, sizeof yl);
         cairo_save(cr);
-        cairo_move_to(cr, 18, (f->y0 + f->y1) / 2 + text_w(cr, c->ylabel) / 2);
+        cairo_move_to(cr, 18, (f->y0 + f->y1) / 2 + text_w(cr, yl) / 2);
         cairo_rotate(cr, -M_PI / 2);
-        cairo_show_text(cr, c->ylabel);
+        cairo_show_text(cr, yl);
         cairo_restore(cr);
     }
     if (c->title) {
@@ -334,7 +346,8 @@ static void marker(cairo_t *cr, double x, double y)
 static void draw_series(const struct chart *c, cairo_t *cr, const struct frame *f)
 {
     cairo_save(cr);
-    cairo_rectangle(cr, f->x0, f->y0, f->x1 - f->x0 + 1, f->y1 - f->y0 + 1);
+    /* a few pixels of slack so that markers on the frame are drawn whole */
+    cairo_rectangle(cr, f->x0 - 5, f->y0 - 5, f->x1 - f->x0 + 11, f->y1 - f->y0 + 11);
     cairo_clip(cr);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     int bar_k = 0;

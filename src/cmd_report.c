@@ -5,6 +5,7 @@
  * 0 report written (warnings for missing files do not change it), 1 no run
  * found or the output could not be written, 2 bad flags or an unreadable
  * source. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ int cmd_report(int argc, char **argv)
 {
     const char *out = "report", *mem = NULL, *cpu = NULL;
     int64_t run_charts = 20;
+    bool chart_data = false;
     struct strlist cmp = {0};
     const struct flag table[] = {
         {"o", FLAG_STRING, &out, "DIR", "output directory (created; default ./report)", NULL},
@@ -40,6 +42,8 @@ int cmd_report(int argc, char **argv)
          "metric CSV (without .csv) giving memory per node (default: a *memory* CSV)", NULL},
         {"cpu-metric", FLAG_STRING, &cpu, "NAME",
          "metric CSV giving CPU per node (default: a *cpu* CSV)", NULL},
+        {"chart-data", FLAG_BOOL, &chart_data, NULL,
+         "also write each chart's points as fig-NNN-<what>.csv (series,x,y)", NULL},
         {0},
     };
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -96,7 +100,8 @@ int cmd_report(int argc, char **argv)
                 goto out;
             }
     struct report_opts o = {
-        out, run_charts < 0 ? -1 : (int)(run_charts > 1000000 ? 1000000 : run_charts), mem, cpu};
+        out, run_charts < 0 ? -1 : (int)(run_charts > 1000000 ? 1000000 : run_charts), mem, cpu,
+        chart_data};
     int br = report_build(&o, src, nsrc, stderr, err, sizeof err);
     if (br == 0) {
         printf("meshperf report: wrote %s/index.html\n", out);

@@ -10,7 +10,7 @@
  * timestamp (containers and replicas of the node, like the original's
  * `sum by (replica_set)`) and the max over time is taken as a number (the
  * original compared strings). Bytes are shown as MiB. From the CPU metric:
- * a counter (name holds "seconds" or ends in "_total") gives
+ * a counter (report_ts_is_counter: cpu_usage_seconds, *_total) gives
  * (last - first) / elapsed per series, a gauge its mean (a "percent" gauge
  * is divided by 100); the node's series are added: mean cores used. */
 #include "report.h"
@@ -30,6 +30,7 @@
 #include "report_html.h"
 #include "report_read.h"
 #include "report_summary.h"
+#include "report_ts.h"
 
 double report_run_percentile(const struct report_run *run, double p)
 {
@@ -198,16 +199,10 @@ static double node_mem_max(const struct report_metric *m, const char *node, stru
     return best;
 }
 
-static bool is_counter(const char *name)
-{
-    size_t n = strlen(name);
-    return strcasestr(name, "seconds") || (n > 6 && !strcmp(name + n - 6, "_total"));
-}
-
 /* Mean CPU cores of node over the run, from m. NaN if none. */
 static double node_cpu(const struct report_metric *m, const char *node)
 {
-    bool counter = is_counter(m->name);
+    bool counter = report_ts_is_counter(m->name);
     double scale = strcasestr(m->name, "percent") ? 0.01 : 1;
     double total = 0;
     bool any = false;

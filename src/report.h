@@ -22,6 +22,7 @@
 struct report_series {
     char *name;  /* label values joined by "/" in column order; the metric name if none */
     char *node;  /* "node-N" found in a label value, or NULL */
+    char **lv;   /* the metric's nlabels label values, in column order ("" when empty); owned */
     double *ts;  /* n timestamps (Unix s) */
     double *nts; /* n normalized_ts (s from the series' first point) */
     double *v;   /* n values; NaN / +-Inf kept as such */
@@ -33,6 +34,8 @@ struct report_metric {
     char *name; /* file name without .csv */
     struct report_series *s;
     size_t ns;
+    char **labels; /* label names (the `metric.` columns without the prefix), owned */
+    size_t nlabels;
 };
 
 /* A point of a latency distribution: percent 0..100 and value in seconds. */
@@ -83,6 +86,7 @@ struct report_opts {
     int run_charts;            /* per-run charts for at most this many runs (<0: all) */
     const char *memory_metric; /* NULL: choose (see report_pick_metric) */
     const char *cpu_metric;
+    bool chart_data; /* also write each chart's points as fig-NNN-<what>.csv (series,x,y) */
 };
 
 struct report {

@@ -7,6 +7,7 @@
 #include "report_fig.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,8 +20,38 @@
 
 #include "chart.h"
 #include "errbuf.h"
+#include "report_ts.h"
 
 #define SVG_MAX (64u << 20)
+
+/* Write the points c draws (finite y only) as CSV `series,x,y` to path. */
+static int write_data(const struct chart *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+    fputs("series,x,y\n", f);
+    for (size_t i = 0; i < c->nseries; i++) {
+        const struct chart_series *s = &c->series[i];
+        const char *name = s->name ? s->name : "";
+        bool quote = strpbrk(name, ",\"\r\n") != NULL;
+        for (size_t j = 0; j < s->n; j++) {
+            if (!isfinite(s->y[j])) continue;
+            if (quote) {
+                fputc('"', f);
+                for (const char *p = name; *p; p++) {
+                    if (*p == '"') fputc('"', f);
+                    fputc(*p, f);
+                }
+                fputc('"', f);
+            } else {
+                fputs(name, f);
+            }
+            fprintf(f, ",%.10g,%.10g\n", s->x[j], s->y[j]);
+        }
+    }
+    if (ferror(f) | (fclose(f) != 0)) return errbuf_set(err, errlen, "%s: write failed", path);
+    return 0;
+}
 
 static int add(struct report_figs *figs, const struct report_opts *o, const struct chart *c,
                enum report_fig_group group, long run, int source, const char *slug, char *err,
@@ -50,7 +81,11 @@ static int add(struct report_figs *figs, const struct report_opts *o, const stru
     if (!f->title || !f->png) return errbuf_set(err, errlen, "out of memory");
     f->chart = chart_dup(c);
     if (!f->chart) return errbuf_set(err, errlen, "out of memory");
-    (void)o;
+    if (o->chart_data) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%.*s.csv", o->out_dir, (int)(strlen(name) - 4), name);
+        if (write_data(c, path, err, errlen) < 0) return -1;
+    }
     return 0;
 }
 
@@ -149,8 +184,8 @@ static int across(const struct report *r, const struct report_opts *o, struct re
             any |= isfinite(yk[i]);
         }
         if (any)
-            ser[ns++] =
-                (struct chart_series){r->nodes[k], x, yk, n, CHART_LINE_POINTS, (int)k, false};
+            ser[ns++] = (struct chart_series){r->nodes[k],      x, yk, n, CHART_LINE_POINTS, (int)k,
+                                              (k / 10) % 2 == 1}; /* past 10 colours: dashed */
     }
     snprintf(title, sizeof title, "Max memory per node vs actual QPS%s", suffix);
     struct chart c = {
@@ -247,65 +282,99 @@ out:
     return rc;
 }
 
-/* A unit for a metric's values, guessed from its name; *scale converts. */
-static const char *unit_of(const char *name, double *scale)
+/* The unit of a metric's values for the y label, guessed from its name;
+ * *scale converts the values. For a counter: the unit of its rate. */
+static const char *unit_of(const char *name, bool counter, double *scale)
 {
     *scale = 1;
-    if (strcasestr(name, "mib") || strstr(name, "MB")) return "MiB";
-    if (strcasestr(name, "bytes")) {
-        *scale = 1.0 / 1048576;
-        return "MiB";
+    bool bytes = strcasestr(name, "bytes") != NULL;
+    if (bytes) *scale = 1.0 / 1048576;
+    if (counter) {
+        if (strcasestr(name, "cpu") && strcasestr(name, "seconds")) return "CPU s/s = cores";
+        if (bytes) return "MiB/s";
+        if (strcasestr(name, "seconds")) return "s/s";
+        if (strcasestr(name, "request")) return "requests/s";
+        return "/s";
     }
+    if (strcasestr(name, "mib") || strstr(name, "MB") || bytes) return "MiB";
     if (strcasestr(name, "cpu") && strcasestr(name, "seconds")) return "CPU s";
     if (strcasestr(name, "seconds")) return "s";
     if (strcasestr(name, "rate")) return "1/s";
     return NULL;
 }
 
-static int run_series(const struct report *r, const struct report_opts *o, struct report_figs *figs,
-                      size_t ri, const struct report_metric *m, char *err, size_t errlen)
+#define LEGEND_MAX 160
+
+/* One time-series chart of metric m in run ri: the series of group g. */
+static int run_series_chart(const struct report *r, const struct report_opts *o,
+                            struct report_figs *figs, size_t ri, const struct report_metric *m,
+                            const struct report_ts_group *g, char *err, size_t errlen)
 {
     const struct report_run *run = &r->runs[ri];
+    bool counter = report_ts_is_counter(m->name);
     double scale;
-    const char *unit = unit_of(m->name, &scale);
+    const char *unit = unit_of(m->name, counter, &scale);
     size_t total = 0;
-    for (size_t i = 0; i < m->ns; i++)
-        total += m->s[i].n;
-    struct chart_series *ser = calloc(m->ns + 1, sizeof *ser);
-    double *y = scale != 1 ? malloc((total + 1) * sizeof *y) : NULL;
-    if (!ser || (scale != 1 && !y)) {
-        free(ser);
-        free(y);
+    for (size_t i = 0; i < g->n; i++)
+        total += m->s[g->idx[i]].n;
+    struct chart_series *ser = calloc(g->n + 1, sizeof *ser);
+    double *y = malloc((total + 1) * sizeof *y);
+    char(*names)[LEGEND_MAX] = malloc((g->n + 1) * sizeof *names);
+    if (!ser || !y || !names) {
+        free(ser), free(y), free(names);
         return errbuf_set(err, errlen, "out of memory");
     }
     size_t off = 0;
-    for (size_t i = 0; i < m->ns; i++) {
-        const struct report_series *s = &m->s[i];
-        const double *ys = s->v;
-        if (y) {
-            for (size_t j = 0; j < s->n; j++)
-                y[off + j] = s->v[j] * scale;
-            ys = y + off;
-            off += s->n;
-        }
+    for (size_t i = 0; i < g->n; i++) {
+        const struct report_series *s = &m->s[g->idx[i]];
+        double *ys = y + off;
+        off += s->n;
+        if (counter)
+            report_ts_rate(s->ts, s->nts, s->v, s->n, ys);
+        else
+            memcpy(ys, s->v, s->n * sizeof *ys);
+        for (size_t j = 0; j < s->n && scale != 1; j++)
+            ys[j] *= scale;
+        report_ts_legend(m, g->idx, g->n, i, names[i], sizeof names[i]);
+        /* past the palette's 10 colours, lines are dashed */
         ser[i] = (struct chart_series){
-            s->name, s->nts, ys, s->n, s->n <= 40 ? CHART_LINE_POINTS : CHART_LINE, (int)i, false};
+            names[i], s->nts,           ys, s->n, s->n <= 40 ? CHART_LINE_POINTS : CHART_LINE,
+            (int)i,   (i / 10) % 2 == 1};
     }
-    char title[512], ylabel[300], slug[128];
-    snprintf(title, sizeof title, "%s \xe2\x80\x94 %s/%s", m->name, run->test, run->ts);
+    char title[512], what[300], ylabel[300], slug[128];
+    snprintf(what, sizeof what, "%s%s%s%s", m->name, counter ? " rate" : "",
+             g->path ? ", path=" : "", g->path ? g->path : "");
+    snprintf(title, sizeof title, "%s \xe2\x80\x94 %s/%s", what, run->test, run->ts);
     if (unit)
-        snprintf(ylabel, sizeof ylabel, "%s (%s)", m->name, unit);
+        snprintf(ylabel, sizeof ylabel, "%s%s (%s)", m->name, counter ? " rate" : "", unit);
     else
         snprintf(ylabel, sizeof ylabel, "%s", m->name);
-    snprintf(slug, sizeof slug, "run%zu-%s", ri, m->name);
-    struct chart c = {title,  "time since the series' first sample (s)",
-                      ylabel, CHART_X_LINEAR,
-                      ser,    m->ns,
-                      0,      0,
-                      true,   true};
+    snprintf(slug, sizeof slug, "run%zu-%s%s%s", ri, m->name, g->path ? "-" : "",
+             g->path ? g->path : "");
+    /* a rate starts at 0 by nature; a gauge (memory) is shown around its values */
+    struct chart c = {title,   "time since the series' first sample (s)",
+                      ylabel,  CHART_X_LINEAR,
+                      ser,     g->n,
+                      0,       0,
+                      counter, true};
     int rc = add(figs, o, &c, REPORT_FIG_RUN, (long)ri, -1, slug, err, errlen);
     free(ser);
     free(y);
+    free(names);
+    return rc;
+}
+
+/* The time-series charts of metric m in run ri (see report_ts_groups). */
+static int run_series(const struct report *r, const struct report_opts *o, struct report_figs *figs,
+                      size_t ri, const struct report_metric *m, char *err, size_t errlen)
+{
+    struct report_ts_group *g;
+    int ng = report_ts_groups(m, &g);
+    if (ng < 0) return errbuf_set(err, errlen, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < ng && rc == 0; i++)
+        rc = run_series_chart(r, o, figs, ri, m, &g[i], err, errlen);
+    report_ts_groups_free(g, (size_t)ng);
     return rc;
 }
 
@@ -376,11 +445,7 @@ int report_fig_all(const struct report *r, const struct report_opts *o, struct r
     for (size_t i = 0; i < nrc; i++) {
         const struct report_run *run = &r->runs[i];
         for (size_t k = 0; k < run->nmetrics; k++) {
-            const struct report_metric *m = &run->metrics[k];
-            size_t pts = 0;
-            for (size_t j = 0; j < m->ns; j++)
-                pts += m->s[j].n;
-            if (pts && run_series(r, o, figs, i, m, err, errlen) < 0) return -1;
+            if (run_series(r, o, figs, i, &run->metrics[k], err, errlen) < 0) return -1;
         }
         if (run_spectrum(r, o, figs, i, err, errlen) < 0) return -1;
     }

@@ -4,9 +4,10 @@
  * latency percentiles (p50, p90, p99, p99.9) vs actual QPS. With several
  * sources, comparison charts overlay them (p50/p99 latency and node-0
  * memory vs actual QPS, one colour per source). Per run (for the first
- * opts->run_charts runs): one time series chart per metric CSV with points
- * (one line per label set, x = normalized_ts), and the latency percentile
- * spectrum on a percentile (log 1/(1-p)) axis. Each chart is described
+ * opts->run_charts runs): time series charts of every metric CSV with
+ * points (one line per label set, x = normalized_ts; counters as a rate,
+ * one chart per path class, legends and order from report_ts.h), and the
+ * latency percentile spectrum on a percentile (log 1/(1-p)) axis. Each chart is described
  * first (a chart_dup copy per figure), then all are drawn once
  * (chart_render) to `<out_dir>/<png>` and to SVG text kept for the page, by
  * one worker thread per core (at most 4); each worker writes only the

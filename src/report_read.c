@@ -439,6 +439,13 @@ int report_read_csv(const char *text, size_t len, const char *name, struct repor
         errbuf_set(err, errlen, "line 1: no value column (want '%s')", name);
         goto out;
     }
+    if (nlab) {
+        m->labels = calloc(nlab, sizeof *m->labels);
+        if (!m->labels) goto nomem;
+        m->nlabels = nlab;
+        for (size_t i = 0; i < nlab; i++)
+            if (!(m->labels[i] = strdup(cell(c, lab[i]) + 7))) goto nomem;
+    }
     struct buf key;
     buf_init(&key, 1 << 20);
     for (;;) {
@@ -499,6 +506,9 @@ int report_read_csv(const char *text, size_t len, const char *name, struct repor
             struct report_series *s = &m->s[m->ns];
             memset(s, 0, sizeof *s);
             keys[m->ns] = strdup(k);
+            s->lv = nlab ? calloc(nlab, sizeof *s->lv) : NULL;
+            for (size_t i = 0; s->lv && i < nlab; i++)
+                s->lv[i] = strdup(cell(c, lab[i]));
             struct buf nm;
             buf_init(&nm, 1 << 16);
             char node[64];
@@ -511,7 +521,9 @@ int report_read_csv(const char *text, size_t len, const char *name, struct repor
             }
             s->name = nm.data ? nm.data : strdup(name);
             m->ns++;
-            if (!keys[m->ns - 1] || !s->name) goto nomem_key;
+            if (!keys[m->ns - 1] || !s->name || (nlab && !s->lv)) goto nomem_key;
+            for (size_t i = 0; i < nlab; i++)
+                if (!s->lv[i]) goto nomem_key;
         }
         last = si;
         struct report_series *s = &m->s[si];
@@ -543,11 +555,17 @@ void report_read_metric_free(struct report_metric *m)
         struct report_series *s = &m->s[i];
         free(s->name);
         free(s->node);
+        for (size_t k = 0; s->lv && k < m->nlabels; k++)
+            free(s->lv[k]);
+        free(s->lv);
         free(s->ts);
         free(s->nts);
         free(s->v);
     }
     free(m->s);
+    for (size_t k = 0; k < m->nlabels; k++)
+        free(m->labels[k]);
+    free(m->labels);
     free(m->name);
     memset(m, 0, sizeof *m);
 }

@@ -169,9 +169,9 @@ static void test_node(void **state)
 static void test_pick(void **state)
 {
     struct report_metric ms[] = {
-        {"container_memory_working_set_bytes", NULL, 0},
-        {"cpu_usage_seconds", NULL, 0},
-        {"memory_working_set_MiB", NULL, 0},
+        {.name = "container_memory_working_set_bytes"},
+        {.name = "cpu_usage_seconds"},
+        {.name = "memory_working_set_MiB"},
     };
     struct report_run r = {.metrics = ms, .nmetrics = 3};
     assert_ptr_equal(report_pick_metric(&r, "memory", NULL), &ms[2]);
