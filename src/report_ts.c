@@ -8,6 +8,8 @@
  * a label is shown in a legend only when it tells the chart's series apart. */
 #include "report_ts.h"
 
+#include "natcmp.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,32 +55,6 @@ void report_ts_rate(const double *ts, const double *nts, const double *v, size_t
     }
 }
 
-int report_ts_natcmp(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-            while (*a == '0' && a[1] >= '0' && a[1] <= '9')
-                a++;
-            while (*b == '0' && b[1] >= '0' && b[1] <= '9')
-                b++;
-            size_t na = 0, nb = 0;
-            while (a[na] >= '0' && a[na] <= '9')
-                na++;
-            while (b[nb] >= '0' && b[nb] <= '9')
-                nb++;
-            if (na != nb) return na < nb ? -1 : 1;
-            int c = memcmp(a, b, na);
-            if (c) return c;
-            a += na;
-            b += nb;
-            continue;
-        }
-        if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-        a++;
-        b++;
-    }
-    return *a ? 1 : *b ? -1 : 0;
-}
 
 static int series_cmp(const void *pa, const void *pb, void *ctx)
 {
@@ -88,16 +64,16 @@ static int series_cmp(const void *pa, const void *pb, void *ctx)
     const struct report_series *a = &m->s[ia], *b = &m->s[ib];
     /* a node's series together (its containers), then by label values */
     if (a->node && b->node) {
-        int c = report_ts_natcmp(a->node, b->node);
+        int c = natcmp(a->node, b->node);
         if (c) return c;
     } else if (a->node || b->node) {
         return a->node ? -1 : 1;
     }
     for (size_t k = 0; k < m->nlabels && a->lv && b->lv; k++) {
-        int c = report_ts_natcmp(a->lv[k], b->lv[k]);
+        int c = natcmp(a->lv[k], b->lv[k]);
         if (c) return c;
     }
-    int c = report_ts_natcmp(a->name, b->name);
+    int c = natcmp(a->name, b->name);
     if (c) return c;
     /* stable for equal keys */
     return ia < ib ? -1 : 1;
@@ -132,7 +108,7 @@ static size_t path_values(const struct report_metric *m, long pk, const char **v
     for (size_t i = 1; i < nv; i++)
         for (size_t j = i; j > 0; j--) {
             const char *x = vals[j - 1], *y = vals[j];
-            bool swap = strcmp(x, "root") && (!strcmp(y, "root") || report_ts_natcmp(x, y) > 0);
+            bool swap = strcmp(x, "root") && (!strcmp(y, "root") || natcmp(x, y) > 0);
             if (!swap) break;
             vals[j - 1] = y;
             vals[j] = x;

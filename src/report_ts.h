@@ -35,9 +35,6 @@ bool report_ts_is_counter(const char *name);
  * or no usable interval gives NaN (a gap in the line). */
 void report_ts_rate(const double *ts, const double *nts, const double *v, size_t n, double *out);
 
-/* Natural order of two strings: runs of digits compare as numbers
- * ("node-2-0" < "node-10-0"), the rest bytewise. <0, 0, >0 like strcmp. */
-int report_ts_natcmp(const char *a, const char *b);
 
 /* The charts of metric m, one per group of series. */
 struct report_ts_group {

@@ -10,6 +10,8 @@
  * done by then. Callers and the leaves-first order follow from that. */
 #include "topology.h"
 
+#include "natcmp.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,44 +191,11 @@ int topology_add_edge(struct topology *t, const char *caller, const char *backen
     return 0;
 }
 
-int topology_name_cmp(const char *a, const char *b)
-{
-    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-    while (*p && *q) {
-        if (*p >= '0' && *p <= '9' && *q >= '0' && *q <= '9') {
-            while (*p == '0' && p[1] >= '0' && p[1] <= '9')
-                p++;
-            while (*q == '0' && q[1] >= '0' && q[1] <= '9')
-                q++;
-            size_t lp = 0, lq = 0;
-            while (p[lp] >= '0' && p[lp] <= '9')
-                lp++;
-            while (q[lq] >= '0' && q[lq] <= '9')
-                lq++;
-            if (lp != lq)
-                return lp < lq ? -1 : 1;
-            int c = memcmp(p, q, lp);
-            if (c)
-                return c < 0 ? -1 : 1;
-            p += lp;
-            q += lq;
-            continue;
-        }
-        if (*p != *q)
-            return *p < *q ? -1 : 1;
-        p++;
-        q++;
-    }
-    if (*p || *q)
-        return *p ? 1 : -1;
-    int c = strcmp(a, b); /* "01" vs "1": equal by value, still distinct names */
-    return c < 0 ? -1 : c > 0;
-}
 
 static int cmp_nodes(const void *x, const void *y)
 {
     const struct tnode *a = x, *b = y;
-    return topology_name_cmp(a->name, b->name);
+    return natcmp(a->name, b->name);
 }
 
 /* "cycle a -> b -> a" from the walk stack st[from..top] back to st[from]. */

@@ -125,8 +125,5 @@ int topology_resolve_url(const struct topology *t, const char *url, size_t *node
  * (else out gets ""); 128 is plenty. */
 void topology_quote(const char *s, char *out, size_t outlen);
 
-/* Compare two node names numeric-aware ("2" < "10" < "10a" < "a"): runs of
- * digits compare by value, everything else bytewise. strcmp-style result. */
-int topology_name_cmp(const char *a, const char *b);
 
 #endif

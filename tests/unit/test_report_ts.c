@@ -81,18 +81,6 @@ static void test_rate(void **state)
     assert_true(isnan(o5[0]));
 }
 
-static void test_natcmp(void **state)
-{
-    assert_true(report_ts_natcmp("node-2-0", "node-10-0") < 0);
-    assert_true(report_ts_natcmp("node-10-0", "node-2-0") > 0);
-    assert_true(report_ts_natcmp("node-2-1", "node-2-0") > 0);
-    assert_true(report_ts_natcmp("a", "a") == 0);
-    assert_true(report_ts_natcmp("a", "ab") < 0);
-    assert_true(report_ts_natcmp("x007", "x7") == 0);
-    assert_true(report_ts_natcmp("x7", "x10") < 0);
-    assert_true(report_ts_natcmp("app", "sidecar") < 0);
-}
-
 /* requests_total as meshperf run writes it: code, container, namespace,
  * path, pod; the driver's /health and /metrics polls next to traffic. */
 static const char requests_csv[] =
@@ -182,7 +170,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_counter),
         cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_natcmp),
         cmocka_unit_test(test_groups_and_legend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
