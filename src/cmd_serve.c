@@ -44,7 +44,9 @@ int cmd_serve(int argc, char **argv)
         {"backend-pool", FLAG_INT, &pool, "N",
          "keep-alive connections per backend replica per thread (default 64)", NULL},
         {"max-connections", FLAG_INT, &max_conns, "N",
-         "client connections at once; more wait in the kernel backlog (default 10000)", NULL},
+         "client connections at once (split evenly over -threads); more are answered 503 "
+         "and closed (default 10000)",
+         NULL},
         {"max-delay", FLAG_DURATION, &max_delay, "D", "cap on echo delay= (default 10s)", NULL},
         {"max-size", FLAG_INT, &max_size, "BYTES", "cap on echo size= (default 10485760)", NULL},
         {"max-header-bytes", FLAG_INT, &max_header, "BYTES",

@@ -125,9 +125,11 @@ int serve_metrics_render(struct buf *out, struct serve_stats *const *stats, size
         }
     }
     int64_t inflight = 0, conns = 0;
+    uint64_t refused = 0;
     for (size_t i = 0; i < n; i++) {
         inflight += atomic_load_explicit(&stats[i]->inflight, memory_order_relaxed);
         conns += atomic_load_explicit(&stats[i]->open_conns, memory_order_relaxed);
+        refused += atomic_load_explicit(&stats[i]->refused_conns, memory_order_relaxed);
     }
     P("# HELP meshperf_inflight_requests Requests received and not yet answered.\n"
       "# TYPE meshperf_inflight_requests gauge\nmeshperf_inflight_requests %lld\n",
@@ -135,6 +137,11 @@ int serve_metrics_render(struct buf *out, struct serve_stats *const *stats, size
     P("# HELP meshperf_open_connections Client connections open.\n"
       "# TYPE meshperf_open_connections gauge\nmeshperf_open_connections %lld\n",
       (long long)conns);
+    P("# HELP meshperf_refused_connections_total Client connections refused (503) over "
+      "-max-connections.\n"
+      "# TYPE meshperf_refused_connections_total counter\n"
+      "meshperf_refused_connections_total %llu\n",
+      (unsigned long long)refused);
     P("# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
       "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.2f\n",
       proc->cpu_seconds);

@@ -12,6 +12,7 @@
  *   meshperf_request_duration_seconds{path}       histogram
  *   meshperf_backend_requests_total{backend,outcome} counter
  *   meshperf_inflight_requests, meshperf_open_connections  gauges
+ *   meshperf_refused_connections_total            counter (over -max-connections)
  *   process_resident_memory_bytes, process_virtual_memory_bytes,
  *   process_cpu_seconds_total, process_open_fds, process_max_fds,
  *   process_start_time_seconds
@@ -54,6 +55,7 @@ struct serve_stats {
     serve_counter sum_us[SERVE_PATH_N];
     serve_gauge inflight;
     serve_gauge open_conns;
+    serve_counter refused_conns; /* answered 503 and closed at accept */
     size_t nbackends;
     serve_counter (*backend)[SERVE_OUTCOME_N]; /* nbackends rows, owned */
 };

@@ -5,8 +5,13 @@
  * be strings (others are ignored, as Fortio does); qps missing or 0 = 8,
  * negative = as fast as possible; t missing = 5s, "on" = until stopped;
  * c missing or 0 = 4. A run's job lives in the registry from its start to
- * its end; the tickets waiting for its end (the synchronous run call and
- * any stop?wait=true) are posted when its thread finishes. */
+ * its end. Whoever waits for runs to end (the synchronous run call, a
+ * stop?wait=true) holds a ticket that counts the runs it still waits for;
+ * each of those jobs has a wait link to it. A job's thread, when it ends,
+ * counts its linked tickets down (under the registry mutex) and the one
+ * that reaches zero fills the reply and posts it. A job leaves the registry
+ * and takes its links in one critical section, so a link added while the
+ * job is listed is always seen. */
 #include "serve_rest.h"
 
 #include <errno.h>
@@ -32,13 +37,24 @@ enum { T_RUN, T_STOP };
 enum { ST_PENDING = 1, ST_RUNNING = 2, ST_STOPPING = 3 }; /* Fortio's StateEnum values */
 
 struct serve_rest_ticket {
-    struct serve_rest_ticket *next;
+    struct serve_rest_ticket *next; /* in the inbox */
     struct serve_rest_inbox *inbox;
     void *waiter; /* worker thread only */
     int kind;
     int status;
     char *body;
     size_t len;
+    /* under serve_rest.mu until pending reaches 0: */
+    size_t pending;       /* runs still to end */
+    int64_t run_id;       /* T_STOP: the runid asked for (0 = all) */
+    int count;            /* T_STOP: runs waited for */
+    char result_id[64];   /* T_STOP: the ResultID of the last run to end */
+};
+
+/* A job's link to one ticket waiting for it. */
+struct wait_link {
+    struct wait_link *next;
+    struct serve_rest_ticket *t;
 };
 
 struct serve_rest_inbox {
@@ -58,7 +74,7 @@ struct job {
     char *headers[MAX_RUN_HEADERS];
     size_t nheaders;
     bool save;
-    struct serve_rest_ticket *tickets;
+    struct wait_link *waits;
 };
 
 struct serve_rest {
@@ -185,6 +201,11 @@ void serve_rest_free(struct serve_rest *r)
 
 static void job_free(struct job *j)
 {
+    while (j->waits) { /* only on a failed start: the tickets are the caller's */
+        struct wait_link *wl = j->waits;
+        j->waits = wl->next;
+        free(wl);
+    }
     loadgen_ctl_free(j->ctl);
     free(j->url);
     free(j->payload);
@@ -326,21 +347,28 @@ static void *job_main(void *arg)
             break;
         }
     }
-    struct serve_rest_ticket *t = j->tickets;
-    j->tickets = NULL;
+    struct wait_link *wl = j->waits;
+    j->waits = NULL;
     pthread_mutex_unlock(&r->mu);
-    while (t) {
-        struct serve_rest_ticket *next = t->next;
+    while (wl) {
+        struct wait_link *next = wl->next;
+        struct serve_rest_ticket *t = wl->t;
+        free(wl);
+        wl = next;
+        pthread_mutex_lock(&r->mu);
+        if (t->kind == T_STOP && rid[0]) snprintf(t->result_id, sizeof t->result_id, "%s", rid);
+        bool last = --t->pending == 0;
+        pthread_mutex_unlock(&r->mu);
+        if (!last) continue;
         if (t->kind == T_RUN) {
             t->status = status;
             t->body = json ? strdup(json) : NULL;
             t->len = json ? len : 0;
         } else {
             t->status = 200;
-            t->body = async_reply("stopped", j->id, 1, rid, &t->len);
+            t->body = async_reply("stopped", t->run_id, t->count, t->result_id, &t->len);
         }
         inbox_post(t);
-        t = next;
     }
     free(json);
     job_free(j);
@@ -359,6 +387,17 @@ static struct serve_rest_ticket *ticket_new(struct serve_rest_inbox *in, void *w
     t->waiter = waiter;
     t->kind = kind;
     return t;
+}
+
+/* Link t to job j (under r->mu, j listed). 0 or -1 on no memory. */
+static int wait_link_add(struct job *j, struct serve_rest_ticket *t, struct wait_link *wl)
+{
+    if (!wl) return -1;
+    wl->t = t;
+    wl->next = j->waits;
+    j->waits = wl;
+    t->pending++;
+    return 0;
 }
 
 static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span query,
@@ -467,15 +506,17 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     j->ctl = loadgen_ctl_new();
     j->opts.ctl = j->ctl;
     struct serve_rest_ticket *tk = async ? NULL : ticket_new(inbox, waiter, T_RUN);
-    if (!j->ctl || (!async && !tk)) {
+    struct wait_link *wl = async ? NULL : malloc(sizeof *wl);
+    if (!j->ctl || (!async && (!tk || !wl))) {
         free(tk);
+        free(wl);
         job_free(j);
         return -1;
     }
     pthread_mutex_lock(&r->mu);
     j->id = ++r->last_id;
     j->state = ST_RUNNING;
-    j->tickets = tk;
+    if (tk) wait_link_add(j, tk, wl);
     j->next = r->jobs;
     r->jobs = j;
     r->nthreads++;
@@ -543,6 +584,10 @@ static int handle_status(struct serve_rest *r, struct http_span query, int *stat
     return *out ? 1 : -1;
 }
 
+/* Stop the run asked for (all when runid is 0 or absent). Every matching
+ * run that has not ended counts, whether this call or an earlier one
+ * stopped it (as Fortio counts). With wait=true the reply waits until all
+ * of them have ended: the ticket is linked to each. */
 static int handle_stop(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span query,
                        void *waiter, int *status, char **out, size_t *len,
                        struct serve_rest_ticket **ticket)
@@ -551,28 +596,32 @@ static int handle_stop(struct serve_rest *r, struct serve_rest_inbox *inbox, str
     char v[64];
     const char *w = arg(query, NULL, "wait", v, sizeof v);
     bool wait = w && *w && strcmp(w, "off") && strcmp(w, "false");
+    struct serve_rest_ticket *t = wait ? ticket_new(inbox, waiter, T_STOP) : NULL;
+    if (wait && !t) return -1;
     int count = 0;
-    struct job *one = NULL;
+    int64_t one = 0;
     pthread_mutex_lock(&r->mu);
     for (struct job *j = r->jobs; j; j = j->next) {
         if (want > 0 && j->id != want) continue;
-        if (j->state != ST_RUNNING) continue;
-        loadgen_ctl_stop(j->ctl);
-        j->state = ST_STOPPING;
-        one = j;
-        count++;
-    }
-    if (wait && count == 1) {
-        struct serve_rest_ticket *t = ticket_new(inbox, waiter, T_STOP);
-        if (t) {
-            t->next = one->tickets;
-            one->tickets = t;
-            pthread_mutex_unlock(&r->mu);
-            *ticket = t;
-            return 0;
+        if (j->state == ST_RUNNING) {
+            loadgen_ctl_stop(j->ctl);
+            j->state = ST_STOPPING;
         }
+        count++;
+        one = j->id;
+        if (t) wait_link_add(j, t, malloc(sizeof(struct wait_link)));
+    }
+    if (t && t->pending) {
+        /* linked: the jobs own it now (should a link have failed for want
+         * of memory, the reply comes when the others end) */
+        t->run_id = count == 1 ? one : want;
+        t->count = count;
+        pthread_mutex_unlock(&r->mu);
+        *ticket = t;
+        return 0;
     }
     pthread_mutex_unlock(&r->mu);
+    free(t);
     *status = 200;
     *out = async_reply("stopping", want, count, "", len);
     return *out ? 1 : -1;

@@ -3,8 +3,13 @@
  *                        query args win), answer its Fortio JSON when done,
  *                        or at once with a RunID when async=on
  *   /fortio/rest/status  the runs in progress (runid=N for one)
- *   /fortio/rest/stop    stop run runid (all when 0/absent); wait=true
- *                        answers only once the run has ended
+ *   /fortio/rest/stop    stop run runid (all when 0/absent); Count is the
+ *                        number of matching runs not yet ended (also those
+ *                        an earlier stop already stopped); wait=true
+ *                        answers "stopped" only once all of them have
+ *                        ended, whichever worker thread started them. The
+ *                        wait is bounded: a stopped run ends within its
+ *                        request timeout (loadgen.h), default 3 s.
  * Errors use Fortio's shape: 400 {"error":true,"message":"URL is
  * required","exception":"..."}.
  *

@@ -1,7 +1,9 @@
 # Integration: Fortio's REST API on `meshperf serve`: the original driver's
 # request shape (POST {"url","qps","t","c"} as strings) held at 200 qps
 # within 1 %, RetCodes with string keys; Fortio's error shape for a missing
-# URL and bad JSON; async=on + status + stop?wait=true.
+# URL and bad JSON; async=on + status + stop?wait=true; on a -threads 2
+# node, stop?wait=true waits also for a run an earlier stop already stopped,
+# for every run when no runid is given, and for two waiters at once.
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
@@ -39,4 +41,52 @@ out=$(curl -s --max-time 10 "$G/stop?runid=2&wait=true")
 expect_match "stop wait=true answers stopped once the run ended" "$out" '"message":"stopped","RunID":2,"Count":1'
 expect_eq "no run left" "$(curl -s "$G/status")" '{"Statuses":{}}'
 expect_eq "unknown REST call -> 404" "$(curl -s -o /dev/null -w '%{http_code}' "$G/nope")" 404
+
+# stop?wait=true on a -threads 2 node (each curl is its own connection, so
+# start, stop and wait land on either worker). The runs' requests take
+# 400 ms each, so a run ends a while after it is told to stop.
+start_node gen2 -threads 2 || exit 1
+G2="$U:$PORT_gen2/fortio/rest"
+start_async() { # start_async -> RunID
+    curl -s -X POST "$G2/run?url=$U:$PORT_target/echo%3Fdelay%3D400ms&t=on&qps=20&c=4&async=on" |
+        jq -r '.RunID'
+}
+# wait_requests ID: until run ID has sent a request (bounded)
+wait_requests() {
+    local end=$((SECONDS + 5))
+    while [ $SECONDS -lt $end ]; do
+        [ "$(curl -s "$G2/status?runid=$1" | jq -r ".Statuses[\"$1\"].MeshperfRequests // 0")" -gt 0 ] && return
+        sleep 0.05
+    done
+}
+r1=$(start_async)
+wait_requests "$r1"
+out=$(curl -s "$G2/stop?runid=$r1")
+expect_match "stop without wait answers stopping at once" "$out" "\"message\":\"stopping\",\"RunID\":$r1,\"Count\":1"
+out=$(curl -s --max-time 10 "$G2/stop?runid=$r1&wait=true")
+expect_match "stop?wait=true after an earlier stop still waits for the end" "$out" \
+    "\"message\":\"stopped\",\"RunID\":$r1,\"Count\":1"
+expect_eq "and the run is gone when it answers" "$(curl -s "$G2/status")" '{"Statuses":{}}'
+
+r2=$(start_async)
+r3=$(start_async)
+wait_requests "$r2"
+wait_requests "$r3"
+curl -s --max-time 10 "$G2/stop?runid=$r2&wait=true" >"$T/w1" &
+w1=$!
+curl -s --max-time 10 "$G2/stop?runid=$r2&wait=true" >"$T/w2" &
+w2=$!
+wait "$w1" "$w2"
+expect_eq "two waiters on one run both get stopped" \
+    "$(jq -r '.message' "$T/w1") $(jq -r '.message' "$T/w2")" "stopped stopped"
+out=$(curl -s --max-time 10 "$G2/stop?wait=true")
+expect_match "stop?wait=true without runid waits for every run left" "$out" \
+    '"message":"stopped","RunID":'"$r3"',"Count":1'
+r4=$(start_async)
+r5=$(start_async)
+wait_requests "$r4"
+wait_requests "$r5"
+out=$(curl -s --max-time 10 "$G2/stop?wait=true")
+expect_match "stop?wait=true on two runs waits for both" "$out" '"message":"stopped","RunID":0,"Count":2'
+expect_eq "no run left after the waits" "$(curl -s "$G2/status")" '{"Statuses":{}}'
 done_testing

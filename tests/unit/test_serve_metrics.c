@@ -19,6 +19,8 @@ static void test_render(void **state)
     serve_counter_add(&b->backend[0][SERVE_TIMEOUT], 1);
     serve_gauge_add(&a->open_conns, 3);
     serve_gauge_add(&b->open_conns, -1);
+    serve_counter_add(&a->refused_conns, 2);
+    serve_counter_add(&b->refused_conns, 5);
     struct serve_stats *all[2] = {a, b};
     const char *names[1] = {"we\"ird\\name"};
     struct serve_proc proc;
@@ -45,6 +47,7 @@ static void test_render(void **state)
     assert_non_null(strstr(t, "meshperf_backend_requests_total{backend=\"we\\\"ird\\\\name\","
                               "outcome=\"timeout\"} 3\n"));
     assert_non_null(strstr(t, "meshperf_open_connections 2\n"));
+    assert_non_null(strstr(t, "meshperf_refused_connections_total 7\n"));
     assert_non_null(strstr(t, "# TYPE process_resident_memory_bytes gauge\n"));
     assert_non_null(strstr(t, "# TYPE process_cpu_seconds_total counter\n"));
     assert_non_null(strstr(t, "process_max_fds "));
