@@ -12,14 +12,21 @@ SAN      ?= 0
 BUILD    ?= build$(if $(filter 1,$(SAN)),/san,)
 FUZZ_BUILD ?= build/fuzz
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl, cairo and OpenSSL are not linked: src/lazy_*.c define the functions
+# we call and dlopen the library on first use (idle `serve` RSS, issue #3).
+# Their headers still come from pkg-config above. Only jansson is linked;
+# libm is loaded on first use too (src/lazy_m.c).
+PKG_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null) -ldl
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
             -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing -pthread \
             -MMD -MP -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+# math without errno/traps: sqrt, lround and llround compile inline, so only
+# charts (pow, log10, fmax, fmin via src/lazy_m.c) ever load libm
+CFLAGS   += -fno-math-errno -fno-trapping-math
 LDFLAGS  += -pthread $(EXTRA_LDFLAGS)
-LDLIBS   += $(PKG_LIBS) -lm
+LDLIBS   += $(PKG_LIBS)
 
 ifeq ($(SAN),1)
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

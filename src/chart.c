@@ -8,7 +8,6 @@
 #include "chart.h"
 
 #include <cairo-svg.h>
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "chart_png.h"
 #include "errbuf.h"
+#include "lazy.h"
 
 #define FONT "DejaVu Sans"
 
@@ -521,8 +521,9 @@ void chart_release(void)
 {
     cairo_debug_reset_static_data();
     /* cairo's fonts come from fontconfig, whose configuration outlives
-     * cairo's caches; it is loaded with cairo, so find it rather than link it */
-    void (*fc_fini)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "FcFini");
+     * cairo's caches; it is loaded with cairo (lazily and RTLD_LOCAL, see
+     * lazy.h), so find it through cairo rather than link it */
+    void (*fc_fini)(void) = (void (*)(void))lazy_cairo_sym("FcFini");
     if (fc_fini) fc_fini();
 }
 

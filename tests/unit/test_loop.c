@@ -13,7 +13,7 @@ static int nfired;
 static void on_timer(struct loop *l, struct loop_timer *t)
 {
     fired[nfired++] = (int)(intptr_t)t->arg;
-    if (nfired == 3) loop_stop(l);
+    if (nfired == 4) loop_stop(l);
 }
 
 static void test_timer_order(void **state)
@@ -30,13 +30,16 @@ static void test_timer_order(void **state)
     loop_timer_cancel(l, &t[1]); /* would have fired second */
     assert_false(loop_timer_armed(&t[1]));
     loop_timer_cancel(l, &t[1]); /* harmless twice */
+    /* Several may expire within one iteration on a slow machine; the heap
+     * still pops them in time order, and the cancelled one never fires. */
     assert_int_equal(loop_run(l), 0);
-    assert_int_equal(nfired, 3);
+    assert_int_equal(nfired, 4);
     assert_int_equal(fired[0], 3);
     assert_int_equal(fired[1], 4);
     assert_int_equal(fired[2], 0);
+    assert_int_equal(fired[3], 2);
     mono_us el = mono_now() - now;
-    assert_true(el >= 2000);
+    assert_true(el >= 3000); /* the last one was due at +3000 us */
     loop_free(l);
     loop_free(NULL);
 }
