@@ -111,7 +111,7 @@ int cmd_serve(int argc, char **argv)
         serve_backends_free(&bs);
         return EXIT_USAGE;
     }
-    /* stop signals are received by serve_run's sigtimedwait: block them in
+    /* stop signals are received by serve_run's signalfd: block them in
      * every thread, before any is created */
     sigset_t sigs;
     sigemptyset(&sigs);

@@ -17,8 +17,9 @@
  * meshperf_refused_connections_total. When accept itself fails for want of
  * descriptors, the listener pauses 50 ms.
  *
- * Lifecycle: serve_new binds every worker's listener; serve_run starts one
- * thread per worker and waits for a stop signal; serve_shutdown (what the
+ * Lifecycle: serve_new binds every worker's listener; serve_run runs worker
+ * 0 on the calling thread (its loop also reads the stop signals from a
+ * signalfd) and one thread per further worker; serve_shutdown (what the
  * signal does) asks REST runs to stop and wakes each worker through its
  * eventfd: the worker closes its listener and idle connections, lets busy
  * ones finish (at most -drain-timeout) and ends its loop. */
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -614,7 +616,6 @@ static void *worker_main(void *arg)
 {
     struct serve_worker *w = arg;
     w->rc = loop_run(w->loop);
-    atomic_store(&w->exited, true);
     return NULL;
 }
 
@@ -725,35 +726,47 @@ void serve_shutdown(struct serve *s)
     }
 }
 
+/* A stop signal arrived on the signalfd that worker 0's loop watches. */
+static void stop_signal_io(struct loop *l, int fd, unsigned ev, void *arg)
+{
+    struct serve *s = arg;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) continue;
+    if (!s->stopping) {
+        s->stopping = true;
+        serve_shutdown(s);
+    }
+}
+
 int serve_run(struct serve *s, const sigset_t *stop_signals, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < s->nworkers; i++) {
-        if (pthread_create(&s->workers[i].th, NULL, worker_main, &s->workers[i]) != 0) {
-            serve_shutdown(s);
-            for (size_t j = 0; j < i; j++) pthread_join(s->workers[j].th, NULL);
-            return errbuf_set(err, errlen, "cannot start worker thread %zu", i);
+    /* Worker 0 runs on this thread; its loop also reads the stop signals,
+     * so an idle serve has no thread that wakes up periodically. */
+    int sfd = -1;
+    if (stop_signals) {
+        sfd = signalfd(-1, stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (sfd < 0) return errbuf_set(err, errlen, "signalfd: %s", strerror(errno));
+        if (loop_add(s->workers[0].loop, sfd, LOOP_READ, stop_signal_io, s) < 0) {
+            close(sfd);
+            return errbuf_set(err, errlen, "event loop: cannot watch the stop signals");
         }
-        s->workers[i].started = true;
-    }
-    bool stopping = false;
-    for (;;) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        int sig = stop_signals ? sigtimedwait(stop_signals, NULL, &ts) : -1;
-        if (!stop_signals) nanosleep(&ts, NULL);
-        if (sig > 0 && !stopping) {
-            stopping = true;
-            serve_shutdown(s);
-        }
-        bool any = false;
-        for (size_t i = 0; i < s->nworkers; i++)
-            if (!atomic_load(&s->workers[i].exited)) any = true;
-        if (!any) break;
     }
     int rc = 0;
-    for (size_t i = 0; i < s->nworkers; i++) {
-        pthread_join(s->workers[i].th, NULL);
-        s->workers[i].started = false;
+    size_t started = 1;
+    for (; started < s->nworkers; started++) {
+        if (pthread_create(&s->workers[started].th, NULL, worker_main, &s->workers[started])) {
+            rc = errbuf_set(err, errlen, "cannot start worker thread %zu", started);
+            serve_shutdown(s);
+            break;
+        }
+    }
+    worker_main(&s->workers[0]);
+    for (size_t i = 1; i < started; i++) pthread_join(s->workers[i].th, NULL);
+    for (size_t i = 0; i < started && rc == 0; i++)
         if (s->workers[i].rc < 0) rc = errbuf_set(err, errlen, "event loop failed");
+    if (sfd >= 0) {
+        loop_del(s->workers[0].loop, sfd);
+        close(sfd);
     }
     return rc;
 }

@@ -6,7 +6,7 @@
  * Threads: N workers, each with its own event loop, listener
  * (SO_REUSEPORT when N > 1), client connections, backend pools and
  * counters; nothing on the hot path is shared. The calling thread of
- * serve_run only waits for the stop signals. Per-connection memory is a
+ * serve_run runs worker 0 and receives the stop signals. Per-connection memory is a
  * small struct; its read buffer is taken when bytes arrive and given back
  * (to a small per-worker cache) when the connection goes idle.
  *

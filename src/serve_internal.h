@@ -62,7 +62,6 @@ struct serve_worker {
     struct serve *s;
     struct loop *loop;
     pthread_t th;
-    bool started;
     int lfd;
     int drainfd;
     struct serve_rest_inbox *inbox;
@@ -78,7 +77,6 @@ struct serve_worker {
     size_t nrcache;
     uint64_t rng;
     int rc;
-    atomic_bool exited;
 };
 
 struct serve {
@@ -90,6 +88,7 @@ struct serve {
     const char **backend_names;
     struct serve_rest *rest;
     struct transport_tls_ctx *tls;
+    bool stopping; /* a stop signal was handled (worker 0's thread only) */
 };
 
 /* ---- serve.c: the connection API the handlers use ---- */

@@ -98,8 +98,9 @@ expect_eq "the limit holds again: 3 served, the 4th refused" \
 # connection so that the kernel spreads them over both listeners
 start_node tl -threads 2 || exit 1
 start_node tf -threads 2 -max-delay 5s -backends "leaf=$U:$PORT_tl" || exit 1
-expect_eq "-threads 2 runs two worker threads (+ the main one)" \
-    "$(ls /proc/"$PID_tf"/task | wc -l)" 3
+expect_eq "-threads 2 runs two workers (the first on the main thread)" \
+    "$(ls /proc/"$PID_tf"/task | wc -l)" 2
+expect_eq "-threads 1 runs on the main thread alone" "$(ls /proc/"$PID_m"/task 2>/dev/null | wc -l)" 1
 bad=0
 for i in $(seq 20); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$U:$PORT_tf/")" = 200 ] || bad=$((bad + 1))
