@@ -8,6 +8,8 @@
  * the fuzzer call directly on recorded responses. */
 #include "promapi.h"
 
+#include "url.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -300,21 +302,6 @@ int promapi_parse_targets(const char *json, size_t len, int *active, int *up,
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
-/* base_url with any user:password@ replaced by ***@ (for messages). */
-static void redact(const char *url, char *out, size_t n)
-{
-    const char *scheme = strstr(url, "://");
-    const char *host = scheme ? scheme + 3 : url;
-    const char *end = host + strcspn(host, "/?#");
-    const char *at = NULL;
-    for (const char *p = host; p < end; p++)
-        if (*p == '@') at = p;
-    if (!at) {
-        snprintf(out, n, "%s", url);
-        return;
-    }
-    snprintf(out, n, "%.*s***%s", (int)(host - url), url, at);
-}
 
 struct resp {
     long status;
@@ -408,7 +395,7 @@ static int with_retry(const char *url, const char *form, const struct opts *o, s
                       struct promapi_error *e)
 {
     char shown[512];
-    redact(url, shown, sizeof(shown));
+    url_redact(url, shown, sizeof(shown));
     mono_us start = mono_now(), deadline = start + (mono_us)(o->retry_s * 1e6);
     double delay = 0.1;
     int tries = 0;
@@ -493,7 +480,7 @@ static int query_common(const char *base_url, const char *path, const char *name
         if (rc && e->kind == PROMAPI_E_RESPONSE && status >= 300) {
             /* Not a Prometheus JSON answer at all: say so by status. */
             char shown[512], d[ERRBUF_LEN];
-            redact(url, shown, sizeof(shown));
+            url_redact(url, shown, sizeof(shown));
             describe_http(&r, d, sizeof(d));
             memcpy(warn, e->warning, sizeof(warn));
             err_set(e, PROMAPI_E_HTTP, "%s: %s (not a Prometheus API answer)", shown, d);
@@ -579,7 +566,7 @@ int promapi_targets_up(const char *base_url, const struct promapi_opts *opts, in
         e->http_status = status;
         if (rc && e->kind == PROMAPI_E_RESPONSE && status >= 300) {
             char shown[512], d[ERRBUF_LEN];
-            redact(url, shown, sizeof(shown));
+            url_redact(url, shown, sizeof(shown));
             describe_http(&r, d, sizeof(d));
             err_set(e, PROMAPI_E_HTTP, "%s: %s (not a Prometheus API answer)", shown, d);
         }
@@ -598,7 +585,7 @@ int promapi_wait_ready(const char *base_url, double timeout_s, const struct prom
     char *url = join_url(base_url, "/-/ready");
     if (!url) return err_set(e, PROMAPI_E_LIMIT, "out of memory");
     char shown[512], why[ERRBUF_LEN] = "no answer";
-    redact(url, shown, sizeof(shown));
+    url_redact(url, shown, sizeof(shown));
     struct resp r;
     buf_init(&r.body, 64 << 10);
     mono_us deadline = mono_now() + (mono_us)(timeout_s * 1e6);

@@ -25,9 +25,7 @@ bad(char *err, size_t errlen, const char *quoted, const char *fmt, ...)
     return errbuf_set(err, errlen, "bad URL '%s': %s", quoted, why);
 }
 
-/* The URL as it may be shown: userinfo removed, cut to a sane length,
- * control characters replaced by '?'. */
-static void redact(const char *s, char *out, size_t outlen)
+void url_redact(const char *s, char *out, size_t outlen)
 {
     const char *sep = strstr(s, "://");
     const char *auth = sep ? sep + 3 : NULL;
@@ -42,15 +40,17 @@ static void redact(const char *s, char *out, size_t outlen)
             }
     }
     size_t o = 0;
-    for (const char *p = s; *p && o + 4 < outlen; p++) {
-        if (p == skip_from) {
+    for (const char *p = s; *p && o + 8 < outlen; p++) {
+        if (p == skip_from) { /* user:password@ -> ***@ */
+            memcpy(out + o, "***@", 4);
+            o += 4;
             p = skip_to - 1;
             continue;
         }
         unsigned char c = (unsigned char)*p;
         out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
-    if (o + 4 >= outlen && strlen(s) > o) {
+    if (o + 8 >= outlen && strlen(s) > o) {
         memcpy(out + o, "...", 3);
         o += 3;
     }
@@ -66,7 +66,7 @@ static int host_char(unsigned char c)
 int url_parse(const char *s, struct url *u, char *err, size_t errlen)
 {
     char q[160];
-    redact(s, q, sizeof q);
+    url_redact(s, q, sizeof q);
     memset(u, 0, sizeof *u);
 
     if (!*s) return bad(err, errlen, q, "empty");

@@ -46,4 +46,10 @@ int url_host_header(const struct url *u, char *out, size_t outlen);
  * url_host_header. */
 int url_authority(const struct url *u, char *out, size_t outlen);
 
+/* The URL s as it may be shown in output, logs and results: any
+ * user:password@ shown as ***@ (credentials never leave the process), control
+ * characters replaced by '?', cut with "..." to fit outlen (>= 16). Works on
+ * any string, parsable or not. */
+void url_redact(const char *s, char *out, size_t outlen);
+
 #endif
