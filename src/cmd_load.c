@@ -21,6 +21,7 @@
 #include "fortio_json.h"
 #include "hist.h"
 #include "loadgen.h"
+#include "url.h"
 
 /* The run's control block, for the signal handler only. */
 static struct loadgen_ctl *volatile cmd_load_ctl;
@@ -98,7 +99,11 @@ static void print_summary(FILE *f, const struct loadgen_opts *o, const struct lo
         duration_format(o->duration_us, d, sizeof d);
     else
         snprintf(d, sizeof d, "until stopped");
-    fprintf(f, "Target: %s\n", o->url);
+    size_t ulen = strlen(o->url) + 16;
+    char *shown = malloc(ulen);
+    if (shown) url_redact(o->url, shown, ulen);
+    fprintf(f, "Target: %s\n", shown ? shown : "(out of memory)");
+    free(shown);
     fprintf(f, "Requested: %s, %s, %d connections, %d threads%s\n", rq, d, r->connections,
             r->threads, r->stopped ? " (interrupted)" : "");
     fprintf(f, "Ended after %.6fs: %llu requests, %.2f qps actual", (double)r->duration_us / 1e6,

@@ -24,6 +24,7 @@
 #include "exitcode.h"
 #include "flags.h"
 #include "topology.h"
+#include "url.h"
 
 #define CMD_RUN_DEFAULT_CONFIG "examples/config.json"
 #define CMD_RUN_DEFAULT_RESULTS "results"
@@ -132,8 +133,10 @@ int cmd_run(int argc, char **argv)
 
     if (prom && strcmp(prom, "off") && strcmp(prom, "local") && strncmp(prom, "http://", 7) &&
         strncmp(prom, "https://", 8)) {
+        char shown[512];
+        url_redact(prom, shown, sizeof shown);
         fprintf(stderr, "meshperf run: flag -prometheus: must be off, local or an http(s) URL, "
-                        "got '%s'\n", prom);
+                        "got '%s'\n", shown);
         return EXIT_USAGE;
     }
 

@@ -6,10 +6,12 @@
  * thread polls a signalfd (SIGINT, SIGTERM) and a stop eventfd, stopping
  * the current load on a signal and redrawing progress otherwise. The
  * platform's supervisor thread reports dead nodes through driver_on_exit.
- * Shared state is a few fields of struct driver under `mu`, plus
- * `interrupted` (sig_atomic_t, read by the platform and promapi cancel
- * hooks). With a local Prometheus the driver waits 2 s after each test
- * (two scrape intervals) before querying, so the window's end is scraped. */
+ * Shared state is a few fields of struct driver under `mu`, plus the
+ * atomics `interrupted` (read by the platform and promapi cancel hooks),
+ * `collecting` and `collect_cancel`. With a local Prometheus the driver
+ * waits 2 s after each test (two scrape intervals) before querying, so the
+ * window's end is scraped. A signal during that query (or a second one
+ * after a signal that stopped the load) cuts it short: collect_cancel. */
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -70,7 +72,9 @@ struct driver {
     int sig_fd, stop_fd;
     pthread_t watcher;
     bool watcher_running;
-    volatile sig_atomic_t interrupted;
+    atomic_int interrupted;    /* a signal came: stop, skip later tests */
+    atomic_bool collecting;    /* driver_prom_collect is running */
+    atomic_int collect_cancel; /* a signal came while collecting: cut it short */
     int signo;
 
     pthread_mutex_t mu;
@@ -95,8 +99,8 @@ static void *driver_watch(void *arg)
             struct signalfd_siginfo si;
             if (read(d->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
                 pthread_mutex_lock(&d->mu);
-                bool first = !d->interrupted;
-                d->interrupted = 1;
+                bool first = !atomic_exchange(&d->interrupted, 1);
+                if (atomic_load(&d->collecting)) atomic_store(&d->collect_cancel, 1);
                 d->signo = (int)si.ssi_signo;
                 if (d->ctl) loadgen_ctl_stop(d->ctl);
                 pthread_mutex_unlock(&d->mu);
@@ -375,7 +379,12 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
     if (d->prom && cfg->nmetrics > 0) {
         /* let Prometheus scrape past the window's end (interval 1 s locally) */
         if (cfg->prom == CONFIG_PROM_LOCAL) driver_pause(d, 2 * MONO_US_PER_SEC);
-        driver_prom_collect(d->prom, cfg, d->store, t->name, d->ts, start_ts, end_ts, d->prog);
+        /* a signal before this point (it stopped the load) lets the test's
+         * metrics be collected; one from now on cuts the collection short */
+        atomic_store(&d->collecting, true);
+        driver_prom_collect(d->prom, cfg, d->store, t->name, d->ts, start_ts, end_ts,
+                            &d->collect_cancel, d->prog);
+        atomic_store(&d->collecting, false);
     }
 
     pthread_mutex_lock(&d->mu);
@@ -468,6 +477,9 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
 {
     struct driver d;
     memset(&d, 0, sizeof d);
+    atomic_init(&d.interrupted, 0);
+    atomic_init(&d.collecting, false);
+    atomic_init(&d.collect_cancel, 0);
     d.cfg = cfg;
     d.o = o;
     d.sig_fd = d.stop_fd = -1;
@@ -587,7 +599,11 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
         code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
         goto done;
     }
-    if (d.prom) progress_note(d.prog, "prometheus: %s", driver_prom_base(d.prom));
+    if (d.prom) {
+        char shown[512];
+        url_redact(driver_prom_base(d.prom), shown, sizeof shown);
+        progress_note(d.prog, "prometheus: %s", shown);
+    }
 
     /* connectivity */
     if (cfg->conn_check > 0)

@@ -23,7 +23,11 @@
  * every thread it creates) and read from a signalfd by a watcher thread,
  * which stops the running load; the current test's fortio.json and CSVs
  * are still written with what was measured, later tests are skipped, and
- * the result is EXIT_INTERRUPTED. The watcher also redraws progress.
+ * the result is EXIT_INTERRUPTED. The test's Prometheus metrics are still
+ * collected after a signal that stopped its load (each request bounded,
+ * 10 s); a signal that arrives while they are being collected cuts the
+ * collection short (the rest recorded as "cancelled" in errors.json). The
+ * watcher also redraws progress.
  *
  * A node that dies during a test is named at once (progress_warn); the
  * test runs to its end (its errors counted), later tests are skipped, and

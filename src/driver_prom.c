@@ -18,13 +18,15 @@
 #include "promcollect.h"
 #include "promlocal.h"
 #include "results.h"
+#include "url.h"
 
 #define PROM_TARGETS_TIMEOUT_S 30.0
 #define PROM_COLLECT_RETRY_S 10.0
+#define PROM_COLLECT_REQUEST_S 10.0 /* one query_range; within the retry budget */
 
 struct driver_prom {
     char base[256];
-    const volatile sig_atomic_t *cancel;
+    const atomic_int *cancel;
     struct promlocal *pl; /* local only */
     struct exporter *ex;  /* local only */
 };
@@ -41,7 +43,7 @@ static void prom_warn(void *arg, const char *line)
 
 struct driver_prom *driver_prom_local(const char *prom_bin, const struct driver_prom_target *t,
                                       size_t n, const char *ns, struct procstat *ps,
-                                      const volatile sig_atomic_t *cancel, char *err,
+                                      const atomic_int *cancel, char *err,
                                       size_t errlen)
 {
     struct driver_prom *p = calloc(1, sizeof *p);
@@ -72,7 +74,7 @@ fail:
     return NULL;
 }
 
-struct driver_prom *driver_prom_url(const char *url, const volatile sig_atomic_t *cancel,
+struct driver_prom *driver_prom_url(const char *url, const atomic_int *cancel,
                                     char *err, size_t errlen)
 {
     struct driver_prom *p = calloc(1, sizeof *p);
@@ -85,7 +87,9 @@ struct driver_prom *driver_prom_url(const char *url, const volatile sig_atomic_t
     struct promapi_opts po = {.cancel = cancel};
     struct promapi_error e;
     if (promapi_wait_ready(p->base, 10.0, &po, &e) < 0) {
-        errbuf_set(err, errlen, "prometheus %s: %s", url, e.msg);
+        char shown[512];
+        url_redact(url, shown, sizeof shown);
+        errbuf_set(err, errlen, "prometheus %s: %s", shown, e.msg);
         free(p);
         return NULL;
     }
@@ -99,13 +103,15 @@ const char *driver_prom_base(const struct driver_prom *p)
 
 int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct results_store *st,
                         const char *test, const char *ts, double start, double end,
-                        struct progress *prog)
+                        const atomic_int *cancel, struct progress *prog)
 {
     char e[ERRBUF_LEN];
     if (p->pl && !promlocal_alive(p->pl, e, sizeof e))
         progress_warn(prog, "local %s", e); /* how it died, with its last log line */
-    /* no cancel here: on SIGINT the current test's metrics are still collected */
-    struct promcollect_opts o = {.retry_total_s = PROM_COLLECT_RETRY_S, .warn = prom_warn,
+    struct promcollect_opts o = {.retry_total_s = PROM_COLLECT_RETRY_S,
+                                 .request_timeout_s = PROM_COLLECT_REQUEST_S,
+                                 .cancel = cancel,
+                                 .warn = prom_warn,
                                  .warn_arg = prog};
     struct promcollect_result r;
     promcollect_run(p->base, cfg->metrics, cfg->nmetrics, start, end, (double)cfg->step_us / 1e6,

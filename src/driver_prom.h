@@ -18,6 +18,7 @@
 #define MESHPERF_DRIVER_PROM_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct procstat;
@@ -38,25 +39,29 @@ struct driver_prom;
  * ready and all targets up. NULL with one line in err. */
 struct driver_prom *driver_prom_local(const char *prom_bin, const struct driver_prom_target *t,
                                       size_t n, const char *ns, struct procstat *ps,
-                                      const volatile sig_atomic_t *cancel, char *err,
+                                      const atomic_int *cancel, char *err,
                                       size_t errlen);
 
 /* An existing Prometheus at url (copied): checks /-/ready (bounded). NULL
  * with err. */
-struct driver_prom *driver_prom_url(const char *url, const volatile sig_atomic_t *cancel,
+struct driver_prom *driver_prom_url(const char *url, const atomic_int *cancel,
                                     char *err, size_t errlen);
 
-/* Base URL ("http://127.0.0.1:PORT"). Borrowed. */
+/* Base URL ("http://127.0.0.1:PORT"), as given: it may hold credentials,
+ * so pass it through url_redact before showing it. Borrowed. */
 const char *driver_prom_base(const struct driver_prom *p);
 
 /* Evaluate every metric of cfg over [start, end] (Unix seconds) with
  * cfg->step_us and store <test>/<ts>/<metric>.csv; warnings (empty result,
  * fewer than 3 steps) and errors go through prog; failures are also
- * written to <test>/<ts>/errors.json. Returns the number of failed
- * metrics. */
+ * written to <test>/<ts>/errors.json. Each request is bounded (10 s, less
+ * once Prometheus proved unreachable; promcollect.h). cancel (optional,
+ * not the handle's): once non-zero, the metric in flight and the rest are
+ * recorded as "cancelled" and the call returns within about a second.
+ * Returns the number of failed metrics. */
 int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct results_store *st,
                         const char *test, const char *ts, double start, double end,
-                        struct progress *prog);
+                        const atomic_int *cancel, struct progress *prog);
 
 /* Stop the local Prometheus and exporter (bounded), remove the temp dir,
  * free. NULL is fine. */

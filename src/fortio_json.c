@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "hist.h"
+#include "url.h"
 
 #ifndef MESHPERF_VERSION
 #define MESHPERF_VERSION "dev"
@@ -266,7 +267,13 @@ char *fortio_json_result(const struct loadgen_opts *o, const struct loadgen_resu
         set(codes, buf, json_integer((json_int_t)r->codes[i].count));
     }
     set(j, "RetCodes", codes);
-    set(j, "URL", json_string(o->url ? o->url : ""));
+    /* as shown everywhere: any user:password@ as ***@ (never used for auth) */
+    const char *url = o->url ? o->url : "";
+    size_t ulen = strlen(url) + 16;
+    char *shown = malloc(ulen);
+    if (shown) url_redact(url, shown, ulen);
+    set(j, "URL", shown ? json_string(shown) : NULL);
+    free(shown);
     set(j, "NumConnections", json_integer(1));
     set(j, "Insecure", json_boolean(o->insecure));
     set(j, "HTTPReqTimeOut",

@@ -14,6 +14,7 @@
 #define MESHPERF_PLATFORM_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,7 +47,7 @@ struct platform_opts {
                                    NULL: to /dev/null */
     platform_exit_fn *on_exit;  /* optional */
     void *on_exit_arg;
-    const volatile sig_atomic_t *cancel; /* optional: non-zero aborts up() */
+    const atomic_int *cancel;   /* optional: non-zero aborts up() */
 };
 
 struct platform_ops {

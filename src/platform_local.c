@@ -5,8 +5,9 @@
  * How: nodes start leaves first (topology_start_order), so when a node
  * starts, its backends' replica addresses are known and are given to it as
  * `-backends node-B=http://127.0.0.1:P1|http://127.0.0.1:P2,...`. Each
- * child's stdout is a pipe; its first line, "listening on 127.0.0.1:PORT",
- * gives the port (bounded wait). Then every replica must answer GET
+ * child's stdout is a pipe; its line "listening on 127.0.0.1:PORT" (lines
+ * before it go to its log) gives the port (bounded wait, also when the
+ * child closes its stdout and lives on). Then every replica must answer GET
  * /health 200 (bounded poll). Children run in one process group (the first
  * child's), with PR_SET_PDEATHSIG(SIGKILL) so that they die with the driver
  * even when it is SIGKILLed. A supervisor thread polls each child's pidfd
@@ -163,10 +164,6 @@ static int local_read_listening(struct local *l, struct local_proc *pr, char *er
         if (nl) {
             *nl = '\0';
             size_t rest = n - (size_t)(nl + 1 - line);
-            if (rest && pr->log_fd >= 0) {
-                ssize_t w = write(pr->log_fd, nl + 1, rest);
-                (void)w;
-            }
             const char *p = strstr(line, "listening on ");
             const char *colon = p ? strrchr(p, ':') : NULL;
             int port = colon ? atoi(colon + 1) : 0;
@@ -176,8 +173,14 @@ static int local_read_listening(struct local *l, struct local_proc *pr, char *er
                     w = write(pr->log_fd, "\n", 1);
                     (void)w;
                 }
-                n = 0; /* not our line: keep waiting for it */
+                /* not our line: parse what followed it in the same read */
+                memmove(line, nl + 1, rest);
+                n = rest;
                 continue;
+            }
+            if (rest && pr->log_fd >= 0) {
+                ssize_t w = write(pr->log_fd, nl + 1, rest);
+                (void)w;
             }
             pr->r->port = port;
             snprintf(pr->r->addr, sizeof pr->r->addr, "127.0.0.1:%d", port);
@@ -197,9 +200,16 @@ static int local_read_listening(struct local *l, struct local_proc *pr, char *er
             continue;
         }
         if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        /* EOF: the child is gone (or closed stdout). */
+        /* EOF: the child is gone, or closed stdout and may live on: wait
+         * for it until the start deadline (never unbounded); one still
+         * running then is killed by down(). */
         int st;
-        pid_t w = waitpid(pr->r->pid, &st, 0);
+        pid_t w;
+        while ((w = waitpid(pr->r->pid, &st, WNOHANG)) == 0 && mono_now() < deadline &&
+               !(l->o.cancel && *l->o.cancel)) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         char last[256];
         local_last_log_line(l, pr, last, sizeof last);
         if (w == pr->r->pid) {

@@ -220,13 +220,15 @@ static void sample_one(struct procstat *ps, struct container *c, const struct pi
     struct seen *ns = n ? malloc(n * sizeof(*ns)) : NULL;
     size_t nns = 0;
     for (size_t k = 0; k < n; k++) {
-        long long b = read_rss(mem[k].pid, ps->page);
-        if (b < 0) continue; /* exited between the two reads */
+        /* Its CPU counts even when it exited between the two reads (it is
+         * retired at the next sample), else the counter would go back. */
         double cs = (double)(mem[k].utime + mem[k].stime) / (double)ps->ticks;
         cpu_live += cs;
+        if (ns) ns[nns++] = (struct seen){mem[k].pid, mem[k].start, cs};
+        long long b = read_rss(mem[k].pid, ps->page);
+        if (b < 0) continue; /* exited between the two reads: no RSS */
         rss += (double)b;
         any = 1;
-        if (ns) ns[nns++] = (struct seen){mem[k].pid, mem[k].start, cs};
     }
     free(c->seen);
     c->seen = ns;

@@ -74,7 +74,7 @@ struct opts {
     double retry_s, timeout_s;
     size_t max_body;
     struct series_limits lim;
-    const volatile sig_atomic_t *cancel;
+    const atomic_int *cancel;
 };
 
 static struct opts opts_get(const struct promapi_opts *o)

@@ -32,6 +32,7 @@
 #define MESHPERF_PROMAPI_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "errbuf.h"
@@ -66,7 +67,7 @@ struct promapi_opts {
                                             at most about retry_total_s + request_timeout_s */
     size_t max_body;                     /* cap on one response body (default 64 MiB) */
     struct series_limits lim;            /* caps of the returned set (0 fields: defaults) */
-    const volatile sig_atomic_t *cancel; /* optional; non-zero aborts (CANCELLED) */
+    const atomic_int *cancel;            /* optional; non-zero aborts (CANCELLED) */
 };
 
 /* Short name of a kind: "ok", "unreachable", "query", "response", "http",

@@ -58,6 +58,8 @@ int promcollect_run(const char *base_url, const struct config_metric *m, size_t 
                 "the metrics will have few points",
                 test, end - start, step_s);
     double budget = o->retry_total_s == 0 ? PROMCOLLECT_RETRY_S : o->retry_total_s;
+    double req_s = o->request_timeout_s > 0 ? o->request_timeout_s
+                                            : budget > 0 ? budget : PROMCOLLECT_RETRY_S;
     char e2[ERRBUF_LEN];
     for (size_t i = 0; i < n; i++) {
         const char *name = m[i].name;
@@ -67,7 +69,7 @@ int promcollect_run(const char *base_url, const struct config_metric *m, size_t 
             continue;
         }
         struct promapi_opts po = {.retry_total_s = budget,
-                                  .request_timeout_s = o->request_timeout_s,
+                                  .request_timeout_s = req_s,
                                   .cancel = o->cancel};
         struct promapi_error e;
         struct series_set *set = NULL;
@@ -80,7 +82,11 @@ int promcollect_run(const char *base_url, const struct config_metric *m, size_t 
             }
             pc_warn(&c, "test %s: metric %s: %s", test, name, e.msg);
             pc_fail(&c, name, promapi_kind_name(e.kind), e.msg);
-            if (e.kind == PROMAPI_E_UNREACHABLE) budget = -1; /* one try for the rest */
+            if (e.kind == PROMAPI_E_UNREACHABLE) { /* one short try for the rest */
+                budget = -1;
+                if (req_s > PROMCOLLECT_UNREACHABLE_TIMEOUT_S)
+                    req_s = PROMCOLLECT_UNREACHABLE_TIMEOUT_S;
+            }
             continue;
         }
         if (e.warning[0]) pc_warn(&c, "test %s: metric %s: prometheus warning: %s", test, name,

@@ -18,22 +18,28 @@
  *   kind is promapi_kind_name() ("unreachable", "query", "response",
  *   "http", "limit", "argument", "cancelled") or "store" when the CSV could
  *   not be written. No errors.json when nothing failed.
- * - unreachable: promapi retries with backoff for retry_total_s; once one
+ * - unreachable: promapi retries with backoff for retry_total_s, each
+ *   request bounded by request_timeout_s (default: the retry budget, so a
+ *   hung Prometheus cannot hold one metric longer than that); once one
  *   metric of the call has failed as unreachable, the following ones get a
- *   single attempt (no retry budget), so a dead Prometheus costs about one
- *   budget per test, not one per metric.
+ *   single attempt (no retry budget) of at most
+ *   PROMCOLLECT_UNREACHABLE_TIMEOUT_S, so a dead or hung Prometheus costs
+ *   about one budget per test, not one per metric.
  * - cancel (SIGINT): the metric in flight and every later one are recorded
- *   as "cancelled" in errors.json and the call returns at once. */
+ *   as "cancelled" in errors.json and the call returns at once (a request
+ *   in flight notices within about a second). */
 #ifndef MESHPERF_PROMCOLLECT_H
 #define MESHPERF_PROMCOLLECT_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct config_metric;
 struct results_store;
 
 #define PROMCOLLECT_RETRY_S 10.0
+#define PROMCOLLECT_UNREACHABLE_TIMEOUT_S 3.0 /* per request once unreachable */
 
 /* Receives each warning line (no newline). Called from the caller's thread. */
 typedef void promcollect_warn_fn(void *arg, const char *line);
@@ -41,8 +47,10 @@ typedef void promcollect_warn_fn(void *arg, const char *line);
 struct promcollect_opts {
     double retry_total_s;                /* unreachable budget per call; 0: PROMCOLLECT_RETRY_S,
                                             negative: no retry */
-    double request_timeout_s;            /* one HTTP request; 0: promapi's default (30 s) */
-    const volatile sig_atomic_t *cancel; /* optional */
+    double request_timeout_s;            /* one HTTP request; 0: the retry budget (or
+                                            PROMCOLLECT_RETRY_S when there is none) */
+    const atomic_int *cancel;            /* optional; read from the caller's thread
+                                            while another thread may set it */
     promcollect_warn_fn *warn;           /* NULL: lines go to stderr as "warning: ..." */
     void *warn_arg;
 };

@@ -40,7 +40,7 @@ struct promlocal {
     int status;  /* wait status once reaped */
     size_t ntargets;
     bool exporter;
-    const volatile sig_atomic_t *cancel;
+    const atomic_int *cancel;
 };
 
 /* ---- pure parts ---- */

@@ -33,6 +33,7 @@
 #define MESHPERF_PROMLOCAL_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -60,7 +61,7 @@ struct promlocal_opts {
                                 * (exporter.h), or NULL for none */
     const char *tmp_parent;    /* where the temp dir goes; NULL: $TMPDIR or /tmp */
     double ready_timeout_s;    /* for /-/ready per try; 0: PROMLOCAL_READY_TIMEOUT_S */
-    const volatile sig_atomic_t *cancel; /* optional: non-zero aborts waits */
+    const atomic_int *cancel;  /* optional: non-zero aborts waits */
 };
 
 struct promlocal;

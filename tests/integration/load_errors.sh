@@ -19,6 +19,9 @@ dead=$(free_port)
 run_err "bad URL" 2 "bad URL 'htp://x/'" -t 1s "htp://x/"
 run_err "unknown flag" 2 "unknown flag -bogus" -bogus 1 "http://127.0.0.1:$dead/"
 run_err "negative rate" 2 "flag -qps: must be >= 0" -qps -5 "http://127.0.0.1:$dead/"
+# below 0.001 req/s the schedule (i / qps, in us) would overflow int64
+run_err "tiny rate" 2 "^meshperf load: flag -qps: must be 0 \\(max\\) or at least 0\\.001 .*got 1e-300$" \
+    -qps 1e-300 -n 3 "http://127.0.0.1:$dead/"
 run_err "zero connections" 2 "flag -c: connections must be" -c 0 "http://127.0.0.1:$dead/"
 run_err "bad header" 2 "flag -H: 'nocolon'" -H nocolon "http://127.0.0.1:$dead/"
 run_err "missing URL" 2 "missing URL" -qps 1
@@ -75,6 +78,15 @@ wait "$pid"
 expect_eq "SIGINT: exit 130" "$?" 130
 expect_eq "SIGINT: MeshperfStopped" "$(jq .MeshperfStopped "$T/int.json")" true
 expect_eq "SIGINT: RequestedDuration" "$(jq -r .RequestedDuration "$T/int.json")" "until stop"
+
+# Credentials in the URL (never used for auth) are shown as ***@, in the
+# summary and in the JSON.
+timeout 30 "$MESHPERF" load -n 1 -json "$T/cred.json" "http://u:secret@127.0.0.1:$LG_PORT/" >"$T/cred.out" 2>&1
+expect_eq "credentials: exit 0" "$?" 0
+expect_eq "credentials: the request was made" "$(jq '.RetCodes["200"]' "$T/cred.json")" 1
+expect_match "credentials: Target redacted" "$(cat "$T/cred.out")" "Target: http://\*\*\*@127\.0\.0\.1:$LG_PORT/"
+expect_eq "credentials: JSON URL redacted" "$(jq -r .URL "$T/cred.json")" "http://***@127.0.0.1:$LG_PORT/"
+check "credentials: no password in output or JSON" test -z "$(grep -l secret "$T/cred.out" "$T/cred.json")"
 
 # Fortio's JSON types, field by field.
 "$MESHPERF" load -qps 200 -t 1s -c 2 -labels "it test" -json - "http://127.0.0.1:$LG_PORT/" >"$T/t.json" 2>"$T/t.err"

@@ -144,6 +144,36 @@ static void test_requested_strings(void **state)
     loadgen_result_free(r);
 }
 
+/* Credentials in the URL (never used for auth) do not reach the JSON; a
+ * long URL is kept whole. */
+static void test_url_redacted(void **state)
+{
+    struct loadgen_opts o;
+    loadgen_opts_init(&o);
+    o.url = "http://alice:pa55word@127.0.0.1:8080/x?y=1";
+    struct loadgen_result *r = make_result();
+    char *s = fortio_json_result(&o, r, 0);
+    assert_non_null(s);
+    assert_null(strstr(s, "pa55word"));
+    json_t *j = json_loads(s, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "URL")),
+                        "http://***@127.0.0.1:8080/x?y=1");
+    json_decref(j);
+    free(s);
+    char *longurl = malloc(8300);
+    assert_non_null(longurl);
+    memcpy(longurl, "http://h/", 9);
+    memset(longurl + 9, 'a', 8200);
+    longurl[8209] = '\0';
+    o.url = longurl;
+    j = render(&o, r);
+    assert_string_equal(json_string_value(json_object_get(j, "URL")), longurl);
+    json_decref(j);
+    free(longurl);
+    loadgen_result_free(r);
+}
+
 static void test_go_duration(void **state)
 {
     static const struct {
@@ -163,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_and_types),
         cmocka_unit_test(test_requested_strings),
+        cmocka_unit_test(test_url_redacted),
         cmocka_unit_test(test_go_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /* Unit tests for procstat.c on real child processes: a child that touches a
  * known amount of memory and burns a known amount of CPU, its death
  * (reaped and zombie), a restart under the same labels, a process tree,
- * and the Prometheus exposition checked by `promtool check metrics`. */
+ * and the Prometheus exposition checked by `promtool check metrics`.
+ * procstat.c is included (not linked from the library) so that one test can
+ * call the sampler with a /proc scan of its choosing. */
 #include "cm.h"
 
 #include <errno.h>
@@ -15,7 +17,7 @@
 #include <unistd.h>
 
 #include "mono.h"
-#include "procstat.h"
+#include "procstat.c" /* statics: scan_all, sample_one (the library's copy is not linked) */
 
 #define MiB (1024.0 * 1024.0)
 
@@ -217,6 +219,41 @@ static void test_tree(void **state)
     procstat_free(ps);
 }
 
+/* A tree member that exits between the /proc scan and the read of its
+ * statm (a race in real use) must still count its CPU: the container's
+ * counter never goes backwards. Made deterministic by sampling with a scan
+ * taken while the member lived, after it has been reaped. */
+static void test_tree_member_exits_mid_sample(void **state)
+{
+    char err[256];
+    pid_t kid = start_child(1, 0.3, 0);
+    struct procstat *ps = procstat_new(1, NULL, err, sizeof(err));
+    assert_int_equal(procstat_add(ps, getpid(), "node-0-0", "app", "ns", PROCSTAT_TREE, err,
+                                  sizeof(err)),
+                     0);
+    size_t nold;
+    struct pinfo *old = scan_all(&nold); /* the kid is live in it */
+    assert_non_null(old);
+    pthread_mutex_lock(&ps->mu);
+    struct container *c = ps->c[0];
+    sample_one(ps, c, old, nold, 1, 1);
+    double c1 = c->cpu;
+    stop_child(kid); /* reaped: /proc/<kid> is gone, the old scan still lists it */
+    sample_one(ps, c, old, nold, 2, 1);
+    double c2 = c->cpu;
+    size_t nnow;
+    struct pinfo *now = scan_all(&nnow);
+    sample_one(ps, c, now, nnow, 3, 1);
+    double c3 = c->cpu;
+    pthread_mutex_unlock(&ps->mu);
+    if (c1 < 0.25) fail_msg("the kid's 0.3 s of CPU not counted at first: %.2f", c1);
+    if (c2 < c1) fail_msg("counter went back from %.2f to %.2f (member gone mid-sample)", c1, c2);
+    if (c3 < c2) fail_msg("counter went back from %.2f to %.2f (member retired)", c2, c3);
+    free(old);
+    free(now);
+    procstat_free(ps);
+}
+
 static void test_render_prometheus(void **state)
 {
     char err[256];
@@ -275,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_memory_and_cpu),
         cmocka_unit_test(test_death_and_restart),
         cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_tree_member_exits_mid_sample),
         cmocka_unit_test(test_render_prometheus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

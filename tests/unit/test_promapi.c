@@ -399,7 +399,7 @@ static void test_closed_port(void **state)
     assert_int_equal(promapi_query_range("nosuch://x", "m", "up", 1, 2, 1, NULL, &set, &e), -1);
     assert_int_equal(e.kind, PROMAPI_E_ARG);
 
-    volatile sig_atomic_t stop = 1;
+    atomic_int stop = 1;
     struct promapi_opts oc = {.cancel = &stop};
     assert_int_equal(promapi_query_range(url, "m", "up", 1, 2, 1, &oc, &set, &e), -1);
     assert_int_equal(e.kind, PROMAPI_E_CANCELLED);
