@@ -629,6 +629,7 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
     memcpy(c->text, text, len);
     c->text[len] = '\0';
     c->text_len = len;
+    c->stored_text = url_redact_text(c->text, len, &c->stored_len);
 
     char got[160];
     if (!json_is_object(root)) {
@@ -717,6 +718,7 @@ void config_free(struct config *c)
     free(c->prom_url);
     free(c->ns);
     free(c->text);
+    free(c->stored_text);
     free(c);
 }
 

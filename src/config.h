@@ -95,6 +95,10 @@ struct config {
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text;                 /* original bytes, NUL-terminated (not counted) */
     size_t text_len;
+    /* what the driver stores as <test>/<ts>/config.json: text itself, or a
+     * copy in which the userinfo of every URL (user:password@) is "***" */
+    char *stored_text;          /* NULL: store text */
+    size_t stored_len;
 
     /* unknown keys that were ignored, one line each
      * ("config.json: load_tests[0]: unknown key \"qsp\" ignored"), file order */

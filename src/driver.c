@@ -291,10 +291,12 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
     char key[1024], e[ERRBUF_LEN];
     row->status = "failed";
 
-    /* 1. the config, byte for byte */
+    /* 1. the config, byte for byte (but for any credentials in its URLs) */
     if (results_key(key, sizeof key, t->name, d->ts, "config.json") < 0)
         return errbuf_set(err, errlen, "test %s: name too long", t->name);
-    if (results_put(d->store, key, cfg->text, cfg->text_len, err, errlen) < 0) return -1;
+    if (results_put(d->store, key, cfg->stored_text ? cfg->stored_text : cfg->text,
+                    cfg->stored_text ? cfg->stored_len : cfg->text_len, err, errlen) < 0)
+        return -1;
 
     /* 2. the load, with the sampler and the scraper around it */
     char *url = malloc(URL_PATH_MAX + 128);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errbuf.h"
@@ -201,4 +202,41 @@ int url_host_header(const struct url *u, char *out, size_t outlen)
 int url_authority(const struct url *u, char *out, size_t outlen)
 {
     return host_port(u, true, out, outlen);
+}
+
+/* The authority of a URL in free text ends at a path, query, fragment,
+ * quote, white space or control character. */
+static int authority_end(unsigned char c)
+{
+    return c == '/' || c == '?' || c == '#' || c == '"' || c == '\\' || c <= ' ' || c == 0x7f;
+}
+
+char *url_redact_text(const char *text, size_t len, size_t *outlen)
+{
+    char *out = NULL;
+    size_t o = 0, copied = 0; /* text[0..copied) is already in out */
+    for (size_t i = 0; i + 3 <= len; i++) {
+        if (memcmp(text + i, "://", 3) != 0) continue;
+        size_t a = i + 3, e = a, at = 0;
+        while (e < len && !authority_end((unsigned char)text[e])) {
+            if (text[e] == '@') at = e;
+            e++;
+        }
+        if (!at) continue;
+        if (!out && !(out = malloc(len + len / 2 + 4))) return NULL;
+        /* "***" (3) replaces at least "x" (1) before '@': at most +2 per
+         * occurrence, and each occurrence spans >= 5 bytes ("://x@") */
+        memcpy(out + o, text + copied, a - copied);
+        o += a - copied;
+        memcpy(out + o, "***", 3);
+        o += 3;
+        copied = at;
+        i = e - 1;
+    }
+    if (!out) return NULL;
+    memcpy(out + o, text + copied, len - copied);
+    o += len - copied;
+    out[o] = '\0';
+    *outlen = o;
+    return out;
 }

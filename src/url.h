@@ -52,4 +52,12 @@ int url_authority(const struct url *u, char *out, size_t outlen);
  * any string, parsable or not. */
 void url_redact(const char *s, char *out, size_t outlen);
 
+/* A copy of text[0..len) in which the userinfo of every "scheme://user@host"
+ * it contains is replaced by "***" (so a config file can be stored with
+ * results without the credentials it holds); everything else is kept byte
+ * for byte. Returns a malloc'd NUL-terminated copy with its length in
+ * *outlen, or NULL when there was nothing to redact (or no memory): then
+ * use text as it is. Caller frees. */
+char *url_redact_text(const char *text, size_t len, size_t *outlen);
+
 #endif

@@ -65,6 +65,19 @@ expect_match "closed port: URL named, redacted" "$(cat "$T/err2")" "prometheus h
 no_secret "closed port: no password in stdout, stderr or results" "$T/out2" "$T/err2" "$T/r2"
 check "closed port: no serve process left" no_marked_left 5
 
+# ---- 4. the credentials written in the config file itself: the stored
+# config.json keeps every other byte, with the userinfo as ***
+sed "s|\"step\": \"1s\"}|\"step\": \"1s\", \"prometheus\": \"http://admin:$SECRET@127.0.0.1:$pp\"}|" \
+    "$T/cfg.json" >"$T/cfg4.json"
+MESHPERF_IT_MARK=$RUN_MARK timeout 60 "$MESHPERF" run --pause 0 --results "$T/r4" \
+    "$T/cfg4.json" >"$T/out4" 2>"$T/err4"
+rc=$?
+expect_eq "in the config: exit 0" "$rc" 0
+no_secret "in the config: no password in stdout, stderr or results" "$T/out4" "$T/err4" "$T/r4"
+ts=$(ls "$T/r4/t1" 2>/dev/null)
+expect_eq "in the config: stored config.json is the file with *** for the userinfo" \
+    "$(cat "$T/r4/t1/$ts/config.json" 2>/dev/null)" "$(sed "s|admin:$SECRET|***|" "$T/cfg4.json")"
+
 # ---- 3. a bad value
 timeout 20 "$MESHPERF" run --prometheus "ftp://admin:$SECRET@127.0.0.1:1" "$T/cfg.json" >"$T/out3" 2>"$T/err3"
 rc=$?

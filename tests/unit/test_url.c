@@ -3,6 +3,7 @@
 #include "cm.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "url.h"
@@ -181,12 +182,33 @@ static void test_limits(void **state)
     assert_non_null(strstr(err, "path longer than 8192 bytes"));
 }
 
+static void test_redact_text(void **state)
+{
+    static const char in[] = "{\"p\": \"http://admin:pw@h:9/x\", \"q\": \"https://h2/a@b\",\n"
+                             " \"r\": \"s3://k:s@bucket\", \"t\": \"plain text @ 1\"}";
+    size_t n = 0;
+    char *out = url_redact_text(in, sizeof in - 1, &n);
+    assert_non_null(out);
+    /* only userinfo before the host goes; an '@' in a path or in text stays */
+    assert_string_equal(out, "{\"p\": \"http://***@h:9/x\", \"q\": \"https://h2/a@b\",\n"
+                             " \"r\": \"s3://***@bucket\", \"t\": \"plain text @ 1\"}");
+    assert_int_equal(n, strlen(out));
+    free(out);
+    static const char clean[] = "{\"u\": \"http://h/a@b\"}";
+    assert_null(url_redact_text(clean, sizeof clean - 1, &n)); /* nothing to do */
+    assert_null(url_redact_text("x", 1, &n));
+    char *grow = url_redact_text("a://u@h", 7, &n); /* output longer than input */
+    assert_string_equal(grow, "a://***@h");
+    free(grow);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_ports_paths),
         cmocka_unit_test(test_ipv6_userinfo), cmocka_unit_test(test_host_header),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_redact_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
