@@ -332,8 +332,10 @@ static void conn_send(struct serve_conn *c)
         if (c->woff < c->wbuf.len) c->woff += (size_t)n;
         else c->fill_left -= (uint64_t)n;
     }
-    /* done */
+    /* done: no longer in flight (idle before a close, so that conn_close
+     * does not count the request out a second time) */
     if (c->state == C_BUSY || c->state == C_WRITING) serve_gauge_add(&w->stats->inflight, -1);
+    c->state = C_IDLE;
     buf_free(&c->wbuf);
     c->woff = 0;
     if (c->close_after || w->draining) {

@@ -68,7 +68,10 @@ static int replica_init(struct serve_replica *r, const char *s, size_t n, char *
     buf_init(&p, URL_PATH_MAX + 1024);
     int rc = buf_printf(&p, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: meshperf\r\n", u->path,
                         host);
-    r->url = text;
+    /* kept for /health: any user:password@ shown as ***@ */
+    r->url = malloc(n + 16);
+    if (r->url) url_redact(text, r->url, n + 16);
+    free(text);
     r->tls = u->tls;
     r->sni = strdup(u->host);
     r->authority = strdup(auth);
@@ -76,7 +79,7 @@ static int replica_init(struct serve_replica *r, const char *s, size_t n, char *
     r->req_prefix_len = p.len;
     /* keep the resolved target in addr later; remember host/port in sni/authority */
     free(u);
-    if (rc || !r->sni || !r->authority) {
+    if (rc || !r->url || !r->sni || !r->authority) {
         replica_free(r);
         return errbuf_set(err, errlen, "out of memory");
     }
@@ -271,8 +274,7 @@ void serve_client_free(struct serve_client *c)
                     p->idle = bc->next;
                     bconn_close(bc);
                 }
-                /* busy connections belong to running calls, which are
-                 * dropped: free them too */
+                /* busy ones went with their calls (serve_client_abort) */
             }
             free(c->pools[i]);
         }
@@ -341,6 +343,23 @@ static void call_timer(struct loop *l, struct loop_timer *t)
     }
     call_finish(call, SERVE_TIMEOUT, 0);
     pool_pump(pool);
+}
+
+void serve_client_abort(struct serve_call *call)
+{
+    if (call->finished) return;
+    struct serve_client *c = call->cl;
+    call->finished = true;
+    loop_timer_cancel(c->loop, &call->timer);
+    struct serve_pool *pool = &c->pools[call->backend][call->replica];
+    if (call->waiting) pool_unwait(pool, call);
+    if (call->bc) {
+        struct serve_bconn *bc = call->bc;
+        call->bc = NULL;
+        bc->call = NULL;
+        bconn_close(bc);
+        pool_pump(pool); /* its slot may serve another caller's waiting call */
+    }
 }
 
 void serve_client_start(struct serve_client *c, struct serve_call *call, size_t backend,

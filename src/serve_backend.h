@@ -34,7 +34,7 @@
 struct transport_tls_ctx;
 
 struct serve_replica {
-    char *url;           /* as written (userinfo removed by url_parse rules) */
+    char *url;           /* as written, but user:password@ shown as ***@ */
     bool tls;
     char *sni;           /* host for TLS SNI/verification */
     char *authority;     /* host:port, for messages */
@@ -102,8 +102,9 @@ struct serve_client *serve_client_new(struct loop *l, const struct serve_backend
                                       int pool_max, int64_t timeout_us,
                                       struct transport_tls_ctx *tls);
 
-/* Close every connection and free. Calls still running are dropped
- * without callback. NULL is fine. */
+/* Close the idle connections and free. Calls still running must have
+ * been ended first (serve_client_abort), else their connections leak.
+ * NULL is fine. */
 void serve_client_free(struct serve_client *c);
 
 /* Start call *call to backend number `backend` (a replica chosen
@@ -112,6 +113,12 @@ void serve_client_free(struct serve_client *c);
  * through fn(arg, ...) from the loop, later. */
 void serve_client_start(struct serve_client *c, struct serve_call *call, size_t backend,
                         const char *rid, size_t rid_len, serve_call_fn *fn, void *arg);
+
+/* End a call that has not finished, without its callback: leave the wait
+ * queue, cancel its timer, close its connection (if any). For a caller
+ * going away before the call ends (shutdown). A finished call is left
+ * alone. The caller may then free the call's storage. */
+void serve_client_abort(struct serve_call *call);
 
 /* Open connections (busy + idle) over all pools, for tests and metrics. */
 size_t serve_client_conns(const struct serve_client *c);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "duration.h"
 #include "errbuf.h"
@@ -113,6 +114,12 @@ static int add_header(struct serve_echo *e, const char *kv, char **scratch, size
     for (size_t i = 0; i < klen; i++)
         if (!is_tchar((unsigned char)kv[i]))
             return errbuf_set(err, errlen, "header: bad name in '%s'", kv);
+    /* the server frames the response itself: a second framing would let
+     * a client desynchronise (two Content-Lengths, CL + chunked) */
+    static const char *const framing[] = {"content-length", "transfer-encoding", "connection"};
+    for (size_t i = 0; i < sizeof framing / sizeof framing[0]; i++)
+        if (klen == strlen(framing[i]) && !strncasecmp(kv, framing[i], klen))
+            return errbuf_set(err, errlen, "header: '%.*s' is set by the server", (int)klen, kv);
     const char *v = colon + 1;
     while (*v == ' ' || *v == '\t') v++;
     size_t vlen = strlen(v);

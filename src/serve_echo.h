@@ -8,7 +8,9 @@
  *   status=503:5,429:10        5 % 503, 10 % 429, the rest 200
  *   size=1024                  a body of 1024 bytes (else the request body
  *                              is echoed back)
- *   header=K:V                 add a response header (repeatable)
+ *   header=K:V                 add a response header (repeatable; not
+ *                              Content-Length, Transfer-Encoding or
+ *                              Connection, which the server sets)
  *   close=1                    answer with Connection: close, then close
  *
  * As in Fortio, the numbers after ':' are percentages whose sum must not

@@ -339,6 +339,7 @@ void serve_handlers_worker_free(struct serve_worker *w)
     while (w->fans) {
         struct serve_fanout *f = w->fans;
         w->fans = f->next;
+        for (size_t i = 0; i < f->n; i++) serve_client_abort(&f->calls[i]);
         free(f);
     }
 }

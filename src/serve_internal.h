@@ -134,7 +134,8 @@ void serve_handlers_dispatch(struct serve_conn *c, const struct http_request *re
  * forget its REST ticket. */
 void serve_handlers_conn_gone(struct serve_conn *c);
 
-/* Free fan-outs still pending on w (after its loop has ended). */
+/* Free fan-outs still pending on w (after its loop has ended), aborting
+ * their backend calls (serve_client_abort) so their connections go too. */
 void serve_handlers_worker_free(struct serve_worker *w);
 
 /* The REST inbox callback: waiter is a struct serve_conn. */

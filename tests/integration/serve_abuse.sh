@@ -1,8 +1,9 @@
 # Integration: `meshperf serve` under bad input and shutdown: malformed
 # requests (400 + close), a slowloris client (cut at the header timeout,
 # measured), heads over the limit (431), bodies over the limit (413), a
-# chunked body echoed, echo knobs (delay measured, status, header, size),
-# and SIGTERM draining an in-flight delayed request before exit 0.
+# chunked body echoed, echo knobs (delay measured, status, header, size;
+# no framing header), and SIGTERM draining an in-flight delayed request
+# before exit 0.
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
@@ -84,6 +85,10 @@ expect_match "status=503" "$out" '^HTTP/1.1 503'
 expect_match "header=X-Knob:v1" "$out" $'X-Knob: v1\r'
 expect_eq "size=1000 bytes" "$(wc -c <"$T/body")" 1000
 expect_eq "bad knob -> 400" "$(curl -s -o /dev/null -w '%{http_code}' "$U:$P/echo?status=60:x")" 400
+out=$(curl -s -w '%{http_code}' "$U:$P/echo?header=content-length:0")
+expect_eq "header= may not set a framing header (two framings) -> 400" "$out" \
+    "echo knob header: 'content-length' is set by the server
+400"
 out=$(curl -s -D - -o /dev/null "$U:$P/echo?close=1")
 expect_match "close=1 -> Connection: close" "$out" 'Connection: close'
 n503=0

@@ -1,5 +1,6 @@
 /* Unit tests for serve_backend.c's list parsing: names, replicas, the
- * request line built from the URL path, and errors naming the entry. */
+ * request line built from the URL path, credentials masked, and errors
+ * naming the entry. */
 #include "cm.h"
 
 #include <string.h>
@@ -27,6 +28,20 @@ static void test_parse(void **state)
     assert_int_equal(b.n, 0);
     serve_backends_free(&b); /* twice is fine */
     serve_backends_free(NULL);
+}
+
+/* /health shows the replica URLs: credentials in one are masked, and
+ * never go into the request either. */
+static void test_credentials_hidden(void **state)
+{
+    struct serve_backends b;
+    char err[512] = "";
+    assert_int_equal(serve_backends_parse("n=http://alice:s3cret@127.0.0.1:4001/x", &b, err,
+                                          sizeof err),
+                     0);
+    assert_string_equal(b.b[0].replicas[0].url, "http://***@127.0.0.1:4001/x");
+    assert_null(strstr(b.b[0].replicas[0].req_prefix, "s3cret"));
+    serve_backends_free(&b);
 }
 
 static void test_empty(void **state)
@@ -64,6 +79,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_credentials_hidden),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_errors),
     };

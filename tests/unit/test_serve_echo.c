@@ -1,5 +1,6 @@
 /* Unit tests for serve_echo.c and serve_query.c: knob parsing (Fortio's
- * spellings), weighted choice, caps, errors, query iteration/decoding. */
+ * spellings), weighted choice, caps, errors (framing headers refused),
+ * query iteration/decoding. */
 #include "cm.h"
 
 #include <string.h>
@@ -90,6 +91,26 @@ static void test_caps_and_errors(void **state)
     assert_int_equal(parse("delay=%zz", &e, err), -1);
 }
 
+/* The framing headers are the server's: a knob that adds one would give
+ * the response two framings (request smuggling). Any case is refused. */
+static void test_framing_headers_refused(void **state)
+{
+    struct serve_echo e;
+    char err[256] = "";
+    const char *bad[] = {"header=Content-Length:0", "header=content-length:%2012",
+                         "header=TRANSFER-ENCODING:chunked", "header=Transfer-Encoding:identity",
+                         "header=Connection:close", "header=X-A:1&header=connection:keep-alive"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(bad[i], &e, err), -1);
+        assert_non_null(strstr(err, "echo knob header"));
+        assert_non_null(strstr(err, "set by the server"));
+    }
+    /* names that merely start or end like one are fine */
+    assert_int_equal(parse("header=Content-Length-X:1&header=X-Connection:y", &e, err), 0);
+    assert_int_equal(e.nheaders, 2);
+}
+
 static void test_query(void **state)
 {
     const char *q = "a=1&&b&c=x%41+y&=e";
@@ -128,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_plain_knobs),
         cmocka_unit_test(test_weighted),
         cmocka_unit_test(test_caps_and_errors),
+        cmocka_unit_test(test_framing_headers_refused),
         cmocka_unit_test(test_query),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
