@@ -125,8 +125,7 @@ int serve_backends_parse(const char *spec, struct serve_backends *out, char *err
         if (sep && (!scheme || sep < scheme)) {
             if (sep == p) {
                 serve_backends_free(out);
-                return errbuf_set(err, errlen, "backend %zu ('%.*s'): empty name before '='",
-                                  idx, (int)len, p);
+                return errbuf_set(err, errlen, "backend %zu: empty name before '='", idx);
             }
             b->name = strndup(p, (size_t)(sep - p));
             urls = sep + 1;
@@ -146,7 +145,11 @@ int serve_backends_parse(const char *spec, struct serve_backends *out, char *err
             char why[ERRBUF_LEN];
             if (n == 0 || replica_init(&b->replicas[b->nreplicas], u, n, why, sizeof why) < 0) {
                 if (n == 0) snprintf(why, sizeof why, "empty URL");
-                errbuf_set(err, errlen, "backend %zu ('%.*s'): %s", idx, (int)len, p, why);
+                /* quote the entry as it may be shown: no user:password@ */
+                char raw[1024], shown[1024];
+                snprintf(raw, sizeof raw, "%.*s", (int)len, p);
+                url_redact(raw, shown, sizeof shown);
+                errbuf_set(err, errlen, "backend %zu ('%s'): %s", idx, shown, why);
                 serve_backends_free(out);
                 return -1;
             }

@@ -42,6 +42,9 @@ static void test_credentials_hidden(void **state)
     assert_string_equal(b.b[0].replicas[0].url, "http://***@127.0.0.1:4001/x");
     assert_null(strstr(b.b[0].replicas[0].req_prefix, "s3cret"));
     serve_backends_free(&b);
+    /* nor in the message about a bad entry */
+    assert_int_equal(serve_backends_parse("http://bob:pw9@127.0.0.1:1|", &b, err, sizeof err), -1);
+    assert_string_equal(err, "backend 1 ('http://***@127.0.0.1:1|'): empty URL");
 }
 
 static void test_empty(void **state)
