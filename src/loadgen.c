@@ -3,7 +3,8 @@
  * How it works. loadgen_run checks the options, resolves the target and
  * makes one blocking pre-flight connection (and TLS handshake, in
  * loadgen_setup.c) so that a dead target gives one clear line instead of a
- * run full of errors. It then
+ * run full of errors; it also watches the control's stop eventfd, so a
+ * stop or abort does not wait for a silent target. It then
  * starts T threads; connection j of C belongs to thread j % T. Each thread
  * owns a loop.h event loop, its connections, histograms and counters.
  * Threads first connect all their connections (warm-up, not measured), then
@@ -29,8 +30,11 @@
  * In max mode (and on loadgen_ctl_stop) a thread enters DRAIN at
  * start + duration: it stops taking requests, counts requests that were due
  * but never written as `unsent`, and waits for the requests in flight, each
- * bounded by its timeout (the sweep fails them). Then the main thread joins
- * the threads and merges their histograms and counters exactly. */
+ * bounded by its timeout (the sweep fails them). loadgen_ctl_abort (its own
+ * eventfd, as a stop may have come first) drains and then fails whatever is
+ * in flight at once, as rate mode does at duration + timeout. Then the main
+ * thread joins the threads and merges their histograms and counters
+ * exactly. */
 #include "loadgen.h"
 
 #include <errno.h>
@@ -64,6 +68,7 @@
 #define LG_BACKOFF_MAX_US 100000
 #define LG_LAT_MAX 3600000000LL   /* 1 h in us */
 #define LG_SIZE_MAX (1LL << 40)
+#define LG_DUE_MAX 1e16           /* us after start (~317 years): cap of a due time */
 
 /* ---- control block ---- */
 
@@ -71,7 +76,9 @@ struct lg_run;
 
 struct loadgen_ctl {
     atomic_bool stop;
-    int efd; /* eventfd, written once by stop; every thread's loop watches it */
+    atomic_bool abort;
+    int efd;  /* eventfd, written by stop (and abort); every thread's loop watches it */
+    int aefd; /* eventfd, written by abort only (a stop may have come first) */
     pthread_mutex_t mu;
     struct lg_run *run; /* the run in progress, under mu */
 };
@@ -174,11 +181,14 @@ struct loadgen_ctl *loadgen_ctl_new(void)
     struct loadgen_ctl *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (c->efd < 0) {
+    c->aefd = c->efd < 0 ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->aefd < 0) {
+        if (c->efd >= 0) close(c->efd);
         free(c);
         return NULL;
     }
     atomic_init(&c->stop, false);
+    atomic_init(&c->abort, false);
     pthread_mutex_init(&c->mu, NULL);
     return c;
 }
@@ -187,6 +197,7 @@ void loadgen_ctl_free(struct loadgen_ctl *c)
 {
     if (!c) return;
     close(c->efd);
+    close(c->aefd);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -198,6 +209,16 @@ void loadgen_ctl_stop(struct loadgen_ctl *c)
     uint64_t one = 1;
     ssize_t r = write(c->efd, &one, sizeof one);
     (void)r;
+}
+
+void loadgen_ctl_abort(struct loadgen_ctl *c)
+{
+    if (!c) return;
+    atomic_store(&c->abort, true);
+    uint64_t one = 1;
+    ssize_t r = write(c->aefd, &one, sizeof one);
+    (void)r;
+    loadgen_ctl_stop(c);
 }
 
 bool loadgen_ctl_stopped(const struct loadgen_ctl *c)
@@ -263,10 +284,14 @@ static uint64_t rng_next(struct lg_thread *t)
     return t->rng = x;
 }
 
-/* Due time of schedule index i (rate mode). */
+/* Due time of schedule index i (rate mode). loadgen_opts_check keeps qps
+ * >= LOADGEN_MIN_QPS, but i can be huge (-n up to INT64_MAX): the offset is
+ * clamped so that the conversion and every later sum stay within int64. */
 static mono_us due_of(const struct lg_run *r, uint64_t i)
 {
-    return r->start + (mono_us)((double)i * 1e6 / r->qps);
+    double d = (double)i * 1e6 / r->qps;
+    if (!(d < LG_DUE_MAX)) d = LG_DUE_MAX;
+    return r->start + (mono_us)d;
 }
 
 /* Start a non-blocking connect. 0, or -1 (conn stays CLOSED). */
@@ -744,6 +769,18 @@ static void thread_drain(struct lg_thread *t)
     thread_check_done(t);
 }
 
+/* Drain, and fail whatever is still in flight now as a timeout (-1), so
+ * that the thread ends at once. */
+static void thread_abandon(struct lg_thread *t)
+{
+    thread_drain(t);
+    for (size_t i = 0; i < t->nconns; i++) {
+        struct lg_conn *c = &t->conns[i];
+        if (c->pending) conn_fail(c);
+    }
+    thread_check_done(t);
+}
+
 /* End of the run's time. Max mode: stop taking requests, let those in
  * flight finish. Rate mode fires at duration + timeout (requests due before
  * the end are all sent, however late): whatever is still in flight now is
@@ -752,14 +789,10 @@ static void phase_cb(struct loop *l, struct loop_timer *tm)
 {
     (void)l;
     struct lg_thread *t = tm->arg;
-    bool hard = !t->run->max_mode;
-    thread_drain(t);
-    if (!hard) return;
-    for (size_t i = 0; i < t->nconns; i++) {
-        struct lg_conn *c = &t->conns[i];
-        if (c->pending) conn_fail(c);
-    }
-    thread_check_done(t);
+    if (t->run->max_mode)
+        thread_drain(t);
+    else
+        thread_abandon(t);
 }
 
 static void sweep_cb(struct loop *l, struct loop_timer *tm)
@@ -786,6 +819,19 @@ static void ctl_cb(struct loop *l, int fd, unsigned events, void *arg)
         thread_drain(t);
 }
 
+/* loadgen_ctl_abort: as a stop, and what is in flight fails now. */
+static void abort_cb(struct loop *l, int fd, unsigned events, void *arg)
+{
+    (void)events;
+    struct lg_thread *t = arg;
+    loop_del(l, fd);
+    t->stopping = true;
+    if (t->phase == P_WARMUP)
+        t->exit_loop = true;
+    else
+        thread_abandon(t);
+}
+
 /* Run the loop until exit_loop; 0 or -errno. */
 static int thread_loop(struct lg_thread *t)
 {
@@ -808,7 +854,10 @@ static void *thread_main(void *arg)
     struct loadgen_ctl *ctl = r->ctl;
     /* Timers are due to the microsecond: no 50 us default slack. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    if (ctl) loop_add(t->loop, ctl->efd, LOOP_READ, ctl_cb, t);
+    if (ctl) {
+        loop_add(t->loop, ctl->efd, LOOP_READ, ctl_cb, t);
+        loop_add(t->loop, ctl->aefd, LOOP_READ, abort_cb, t);
+    }
     loop_timer_init(&t->sweep, sweep_cb, t);
     loop_timer_init(&t->phase_timer, phase_cb, t);
     loop_timer_at(t->loop, &t->sweep, mono_now() + r->sweep_us);
@@ -840,6 +889,7 @@ static void *thread_main(void *arg)
         t->exit_loop = false;
         for (size_t i = 0; i < t->nconns; i++) conn_next(&t->conns[i]);
         if (t->stopping || (ctl && atomic_load(&ctl->stop))) thread_drain(t);
+        if (ctl && atomic_load(&ctl->abort)) thread_abandon(t);
         if (!t->exit_loop) rc = thread_loop(t);
     }
     if (rc < 0) {
@@ -1012,7 +1062,8 @@ int loadgen_run(const struct loadgen_opts *o, struct loadgen_result **out, char 
         if (!r->tls) return -1;
     }
     int rc = -1;
-    if (loadgen_setup_preflight(&r->url, &r->addr, r->tls, r->timeout_us, err, errlen) < 0)
+    if (loadgen_setup_preflight(&r->url, &r->addr, r->tls, r->timeout_us,
+                                r->ctl ? r->ctl->efd : -1, err, errlen) < 0)
         goto out;
     r->req = loadgen_setup_request(o, &r->url, &r->req_len, &r->head_method, err, errlen);
     if (!r->req) goto out;

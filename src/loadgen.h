@@ -27,7 +27,9 @@
  * requests at start + duration (or after `count`) and waits for those in
  * flight, each within its timeout. loadgen_ctl_stop stops taking requests at
  * once and waits the same way. So every run ends within duration + timeout
- * (plus the warm-up connect, itself bounded by the timeout).
+ * (plus the pre-flight and warm-up connects, each bounded by the timeout).
+ * loadgen_ctl_abort (shutdown of a node) does not wait at all: it stops
+ * the run and fails what is in flight at once, during the pre-flight too.
  *
  * Errors: a refused/reset connection, EOF or garbage mid-response, or a
  * request that exceeds its timeout counts as code -1 (socket error), and the
@@ -53,6 +55,10 @@ struct hist;
 #define LOADGEN_DEFAULT_CONNECTIONS 4
 #define LOADGEN_DEFAULT_TIMEOUT_US (3 * 1000000LL)
 
+/* The lowest rate accepted (other than 0 = max): one request per 1000 s
+ * (~17 min). Below it the schedule's due times (i / qps) leave int64. */
+#define LOADGEN_MIN_QPS 1e-3
+
 /* Caps checked by loadgen_opts_check. */
 #define LOADGEN_MAX_CONNECTIONS 100000
 #define LOADGEN_MAX_THREADS 1024
@@ -69,7 +75,8 @@ struct loadgen_ctl;
  * loadgen_opts_init. */
 struct loadgen_opts {
     const char *url;        /* http://host[:port]/path?q or https://... (required) */
-    double qps;             /* total requests per second over all connections; 0 = max */
+    double qps;             /* total requests per second over all connections; 0 = max,
+                               else >= LOADGEN_MIN_QPS */
     int64_t duration_us;    /* run length; 0 (with count 0) = until loadgen_ctl_stop */
     int64_t count;          /* -n: total requests to send; > 0 overrides duration_us */
     int connections;        /* keep-alive connections, >= 1 */
@@ -92,9 +99,10 @@ struct loadgen_opts {
 void loadgen_opts_init(struct loadgen_opts *o);
 
 /* Check o without touching the network: url present and parseable,
- * qps >= 0 and finite, duration/count >= 0, 1 <= connections <= max,
- * 0 <= threads <= max, timeout >= 0, headers of the form "Name: value",
- * method a token, payload within LOADGEN_MAX_PAYLOAD. Returns 0, or -1 with
+ * qps 0 or finite and >= LOADGEN_MIN_QPS, duration/count >= 0,
+ * 1 <= connections <= max, 0 <= threads <= max, timeout >= 0, headers of
+ * the form "Name: value", method a token, payload within
+ * LOADGEN_MAX_PAYLOAD. Returns 0, or -1 with
  * one line in err naming the flag (Fortio spelling: "-qps", "-c", ...) or
  * the URL. */
 int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen);
@@ -128,7 +136,7 @@ struct loadgen_result {
     uint64_t sockets;                 /* connections opened (Fortio SocketCount) */
     int threads;                      /* threads used */
     int connections;                  /* connections used */
-    bool stopped;                     /* ended by loadgen_ctl_stop */
+    bool stopped;                     /* ended by loadgen_ctl_stop or _abort */
 };
 
 /* Run the load described by o and block until it is done (see the top
@@ -137,7 +145,8 @@ struct loadgen_result {
  * in it. Returns -1 with one line in err (and *out NULL) when nothing could
  * run: options rejected by loadgen_opts_check, bad URL, DNS failure, the
  * first connection refused or unreachable, TLS handshake failure on the
- * first connection, no memory or threads. */
+ * first connection, no memory or threads. A stop or abort while the first
+ * connection waits for the target ends the run at once, with a result. */
 int loadgen_run(const struct loadgen_opts *o, struct loadgen_result **out, char *err,
                 size_t errlen);
 
@@ -157,7 +166,16 @@ void loadgen_ctl_free(struct loadgen_ctl *c);
  * thread and from a signal handler (an atomic store and a write(2)). */
 void loadgen_ctl_stop(struct loadgen_ctl *c);
 
-/* True once loadgen_ctl_stop was called. */
+/* Ask the run to end at once, for a shutdown: as loadgen_ctl_stop, and
+ * requests in flight are not waited for but fail now (counted as socket
+ * errors, code -1, as a request that reached its timeout; requests due but
+ * never written count as unsent, as on a stop). A run still in its
+ * pre-flight or warm-up connect stops waiting for the target. The result
+ * is still returned (stopped = true). Sticky; may follow a stop. Safe from
+ * any thread and from a signal handler (atomic stores and write(2)s). */
+void loadgen_ctl_abort(struct loadgen_ctl *c);
+
+/* True once loadgen_ctl_stop (or loadgen_ctl_abort) was called. */
 bool loadgen_ctl_stopped(const struct loadgen_ctl *c);
 
 /* Live progress, read without disturbing the workers (each counter is

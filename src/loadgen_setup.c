@@ -44,6 +44,11 @@ int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen)
     if (url_parse(o->url, &u, err, errlen) < 0) return -1;
     if (!isfinite(o->qps) || o->qps < 0)
         return errbuf_set(err, errlen, "flag -qps: must be >= 0 (0 = max), got %g", o->qps);
+    if (o->qps > 0 && o->qps < LOADGEN_MIN_QPS)
+        return errbuf_set(err, errlen,
+                          "flag -qps: must be 0 (max) or at least %g (one request per %g s), "
+                          "got %g",
+                          LOADGEN_MIN_QPS, 1 / LOADGEN_MIN_QPS, o->qps);
     if (o->duration_us < 0) return errbuf_set(err, errlen, "flag -t: must not be negative");
     if (o->count < 0)
         return errbuf_set(err, errlen, "flag -n: must not be negative, got %lld",
@@ -80,16 +85,19 @@ int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen)
 
 /* ---- pre-flight and request ---- */
 
-/* Wait for fd to be ready for `events` until deadline. 1 ready, 0 timeout. */
-static int wait_fd(int fd, short events, mono_us deadline)
+/* Wait for fd to be ready for `events` until deadline, or for stop_fd
+ * (-1 = none) to become readable. 1 ready (preferred when both are), 0
+ * timeout, -1 stopped. */
+static int wait_fd(int fd, short events, mono_us deadline, int stop_fd)
 {
     for (;;) {
         mono_us left = deadline - mono_now();
         if (left <= 0) return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int rc = poll(&p, 1, (int)((left + 999) / 1000));
-        if (rc > 0) return 1;
-        if (rc == 0) return 0;
+        struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = stop_fd, .events = POLLIN}};
+        int ms = left > 1000LL * 1000000 ? 1000000 : (int)((left + 999) / 1000);
+        int rc = poll(p, stop_fd >= 0 ? 2 : 1, ms);
+        if (rc > 0) return p[0].revents || !p[1].revents ? 1 : -1;
+        if (rc == 0) continue; /* the loop head decides on the deadline */
         if (errno != EINTR) return 1;
     }
 }
@@ -97,8 +105,8 @@ static int wait_fd(int fd, short events, mono_us deadline)
 /* One blocking connect (and TLS handshake) so that a dead target gives a
  * clear line before any thread starts. */
 int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
-                            struct transport_tls_ctx *tls, int64_t timeout_us, char *err,
-                            size_t errlen)
+                            struct transport_tls_ctx *tls, int64_t timeout_us, int stop_fd,
+                            char *err, size_t errlen)
 {
     char auth[URL_HOST_MAX + 16];
     url_authority(u, auth, sizeof auth);
@@ -106,9 +114,10 @@ int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
     mono_us deadline = mono_now() + timeout_us;
     int fd = sock_connect_nonblock(sa, addr->len);
     if (fd < 0) return sock_error(err, errlen, "connect", sa, addr->len, -fd);
-    if (!wait_fd(fd, POLLOUT, deadline)) {
+    int w = wait_fd(fd, POLLOUT, deadline, stop_fd);
+    if (w <= 0) {
         close(fd);
-        return errbuf_set(err, errlen, "connect %s: timed out", auth);
+        return w ? 1 : errbuf_set(err, errlen, "connect %s: timed out", auth);
     }
     int rc = sock_connect_finish(fd);
     if (rc < 0) {
@@ -128,9 +137,10 @@ int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
         rc = transport_handshake(&io);
         if (rc == 0) break;
         if (rc == TRANSPORT_WANT_READ || rc == TRANSPORT_WANT_WRITE) {
-            if (!wait_fd(io.fd, rc == TRANSPORT_WANT_READ ? POLLIN : POLLOUT, deadline)) {
+            w = wait_fd(io.fd, rc == TRANSPORT_WANT_READ ? POLLIN : POLLOUT, deadline, stop_fd);
+            if (w <= 0) {
                 transport_close(&io);
-                return errbuf_set(err, errlen, "TLS handshake with %s: timed out", auth);
+                return w ? 1 : errbuf_set(err, errlen, "TLS handshake with %s: timed out", auth);
             }
             continue;
         }

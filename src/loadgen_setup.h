@@ -16,10 +16,13 @@ struct transport_tls_ctx;
 /* Connect to addr (and complete a TLS handshake when tls is non-NULL),
  * blocking at most timeout_us, then close. 0, or -1 with one line in err
  * such as "connect 127.0.0.1:9: Connection refused" or
- * "TLS handshake with host:443: certificate verify failed (...)". */
+ * "TLS handshake with host:443: certificate verify failed (...)", or 1
+ * (err untouched) when stop_fd (the run's stop eventfd, -1 = none) became
+ * readable while waiting for the target: the run was stopped or aborted
+ * and should end at once, whatever the target does. */
 int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
-                            struct transport_tls_ctx *tls, int64_t timeout_us, char *err,
-                            size_t errlen);
+                            struct transport_tls_ctx *tls, int64_t timeout_us, int stop_fd,
+                            char *err, size_t errlen);
 
 /* The request every connection sends: request line, Host (unless a -H
  * gives one), User-Agent (likewise), the -H headers, Content-Length for a

@@ -29,6 +29,7 @@
 #include "fortio_json.h"
 #include "loadgen.h"
 #include "serve_query.h"
+#include "url.h"
 
 #define ARG_MAX 8192
 #define MAX_RUN_HEADERS 64
@@ -181,7 +182,9 @@ void serve_rest_stop_all(struct serve_rest *r)
     if (!r) return;
     pthread_mutex_lock(&r->mu);
     for (struct job *j = r->jobs; j; j = j->next) {
-        loadgen_ctl_stop(j->ctl);
+        /* shutdown: do not wait for requests in flight (their timeout may
+         * be long); the runs end at once, with their results */
+        loadgen_ctl_abort(j->ctl);
         j->state = ST_STOPPING;
     }
     pthread_mutex_unlock(&r->mu);
@@ -318,7 +321,7 @@ static void *job_main(void *arg)
     int status = 200;
     char *json = NULL;
     size_t len = 0;
-    char rid[256] = "";
+    char rid[sizeof ((struct serve_rest_ticket *)0)->result_id] = "";
     if (loadgen_run(&j->opts, &res, err, sizeof err) < 0) {
         status = 400;
         json = error_reply("Aborting because of error", err, &len);
@@ -363,10 +366,14 @@ static void *job_main(void *arg)
         if (t->kind == T_RUN) {
             t->status = status;
             t->body = json ? strdup(json) : NULL;
-            t->len = json ? len : 0;
+            t->len = len;
         } else {
             t->status = 200;
             t->body = async_reply("stopped", t->run_id, t->count, t->result_id, &t->len);
+        }
+        if (!t->body) { /* no memory for the reply: an empty 500 */
+            t->status = 500;
+            t->len = 0;
         }
         inbox_post(t);
     }
@@ -565,7 +572,9 @@ static int handle_status(struct serve_rest *r, struct http_span query, int *stat
         json_t *o = json_object();
         json_object_set_new(o, "RunID", json_integer(j->id));
         json_object_set_new(o, "State", json_integer(j->state));
-        json_object_set_new(o, "URL", json_string(j->url));
+        char shown[ARG_MAX + 16]; /* credentials never leave: user:pass@ -> ***@ */
+        url_redact(j->url, shown, sizeof shown);
+        json_object_set_new(o, "URL", json_string(shown));
         struct loadgen_progress pr;
         if (loadgen_ctl_progress(j->ctl, &pr) == 0) {
             json_object_set_new(o, "MeshperfRequests", json_integer((json_int_t)pr.requests));

@@ -36,8 +36,9 @@ struct serve_rest_ticket;
  * NULL) is where save=on writes. NULL on no memory. */
 struct serve_rest *serve_rest_new(const char *data_dir);
 
-/* Ask every run to stop (they end within their request timeout). Any
- * thread. */
+/* Abort every run (loadgen_ctl_abort): each ends at once, requests in
+ * flight counted as -1, its result kept (and saved with save=on). Any
+ * thread; used on shutdown. */
 void serve_rest_stop_all(struct serve_rest *r);
 
 /* Stop every run, wait for their threads to end, free. NULL is fine. Call

@@ -1,9 +1,10 @@
 # Integration: Fortio's REST API on `meshperf serve`: the original driver's
 # request shape (POST {"url","qps","t","c"} as strings) held at 200 qps
 # within 1 %, RetCodes with string keys; Fortio's error shape for a missing
-# URL and bad JSON; async=on + status + stop?wait=true; on a -threads 2
-# node, stop?wait=true waits also for a run an earlier stop already stopped,
-# for every run when no runid is given, and for two waiters at once.
+# URL and bad JSON; async=on + status + stop?wait=true; a URL's
+# credentials never in a reply; on a -threads 2 node, stop?wait=true waits
+# also for a run an earlier stop already stopped, for every run when no
+# runid is given, and for two waiters at once.
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
@@ -40,6 +41,18 @@ expect_match "status lists run 2 with the query's URL" "$st" "\"2\":\\{\"RunID\"
 out=$(curl -s --max-time 10 "$G/stop?runid=2&wait=true")
 expect_match "stop wait=true answers stopped once the run ended" "$out" '"message":"stopped","RunID":2,"Count":1'
 expect_eq "no run left" "$(curl -s "$G/status")" '{"Statuses":{}}'
+# a URL with credentials: they never come back (status, start and error replies)
+out=$(curl -s -X POST -d "{\"url\": \"http://alice:s3cret@127.0.0.1:$PORT_target/\", \"t\": \"on\", \"qps\": \"20\", \"async\": \"on\"}" "$G/run")
+rid=$(jq -r '.RunID' <<<"$out")
+st=$(curl -s "$G/status")
+expect_match "status shows the run's URL with ***@ for the credentials" "$st" \
+    "\"URL\":\"http://\\*\\*\\*@127.0.0.1:$PORT_target/\""
+expect_eq "status and start replies never show the password" "$(grep -c s3cret <<<"$out$st")" 0
+curl -s --max-time 10 "$G/stop?runid=$rid&wait=true" >/dev/null
+out=$(curl -s -X POST -d '{"url": "http://alice:s3cret@127.0.0.1:99999/"}' "$G/run")
+expect_match "a bad URL with credentials: 400 naming it without them" "$out" 'http://\*\*\*@127.0.0.1:99999/'
+expect_eq "nor does that error reply show the password" "$(grep -c s3cret <<<"$out")" 0
+expect_eq "no run left after the credentials run" "$(curl -s "$G/status")" '{"Statuses":{}}'
 expect_eq "unknown REST call -> 404" "$(curl -s -o /dev/null -w '%{http_code}' "$G/nope")" 404
 
 # stop?wait=true on a -threads 2 node (each curl is its own connection, so

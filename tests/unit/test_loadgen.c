@@ -1,7 +1,10 @@
 /* Unit tests for loadgen.c through its public API: option checks, the
- * one-line errors when nothing can run, exact -n counts, and stopping a
- * run from another thread while reading its progress. The target is a
- * small HTTP responder running in a thread of this test. */
+ * one-line errors when nothing can run, exact -n counts, stopping a run
+ * from another thread while reading its progress, and aborting a run whose
+ * requests (or pre-flight TLS handshake) would otherwise wait for their
+ * timeout. The target is a small HTTP responder running in a thread of
+ * this test, or a listening socket that never accepts (the kernel
+ * completes the TCP handshake; nothing is ever answered). */
 #include "cm.h"
 
 #include <errno.h>
@@ -134,6 +137,19 @@ static void test_opts_check(void **state)
     o.url = "ftp://x/";
     assert_int_equal(loadgen_opts_check(&o, err, sizeof err), -1);
     assert_non_null(strstr(err, "ftp://x/"));
+    /* a rate so low that i / qps leaves int64: refused, naming -qps */
+    o.url = "http://127.0.0.1:9/";
+    o.qps = 1e-300;
+    assert_int_equal(loadgen_opts_check(&o, err, sizeof err), -1);
+    assert_non_null(strstr(err, "flag -qps: "));
+    assert_non_null(strstr(err, "0.001"));
+    assert_null(strchr(err, '\n'));
+    o.qps = LOADGEN_MIN_QPS * 0.99;
+    assert_int_equal(loadgen_opts_check(&o, err, sizeof err), -1);
+    o.qps = LOADGEN_MIN_QPS;
+    assert_int_equal(loadgen_opts_check(&o, err, sizeof err), 0);
+    o.qps = 0;
+    assert_int_equal(loadgen_opts_check(&o, err, sizeof err), 0);
 }
 
 static void test_refused_is_one_line(void **state)
@@ -246,6 +262,129 @@ static void test_ctl_stop_and_progress(void **state)
     srv_stop(&s);
 }
 
+/* ---- abort ---- */
+
+struct aborter {
+    struct loadgen_ctl *ctl;
+    int64_t after_start_us;  /* > 0: act this long after the schedule started */
+    int64_t after_launch_us; /* > 0: act this long after this thread started */
+    bool plain_stop;         /* loadgen_ctl_stop instead of loadgen_ctl_abort */
+};
+
+static void *aborter_main(void *arg)
+{
+    struct aborter *a = arg;
+    mono_us t0 = mono_now();
+    mono_us end = t0 + 5 * MONO_US_PER_SEC;
+    while (mono_now() < end) {
+        struct loadgen_progress p;
+        if (a->after_start_us > 0 && loadgen_ctl_progress(a->ctl, &p) == 0 &&
+            p.elapsed_us >= a->after_start_us)
+            break;
+        if (a->after_launch_us > 0 && mono_now() - t0 >= a->after_launch_us) break;
+        usleep(2000);
+    }
+    if (a->plain_stop)
+        loadgen_ctl_stop(a->ctl);
+    else
+        loadgen_ctl_abort(a->ctl);
+    return NULL;
+}
+
+/* A loopback listener that never accepts. */
+static int silent_listener(int *port)
+{
+    char err[256];
+    int fd = sock_listen("127.0.0.1", 0, 16, false, err, sizeof err);
+    assert_true(fd >= 0);
+    *port = sock_local_port(fd);
+    return fd;
+}
+
+/* Run o (o->ctl set) with an aborter thread; returns how long the run took. */
+static mono_us run_with(struct loadgen_opts *o, struct aborter *a, struct loadgen_result **r)
+{
+    char err[256] = "";
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, aborter_main, a), 0);
+    mono_us t0 = mono_now();
+    int rc = loadgen_run(o, r, err, sizeof err);
+    mono_us took = mono_now() - t0;
+    pthread_join(tid, NULL);
+    if (rc != 0) fail_msg("loadgen_run: %s", err);
+    return took;
+}
+
+/* Requests in flight to a target that never answers, 20 s timeout: a stop
+ * would wait for it; an abort ends the run at once and fails them as -1. */
+static void test_ctl_abort_in_flight(void **state)
+{
+    int port, lfd = silent_listener(&port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    struct loadgen_ctl *ctl = loadgen_ctl_new();
+    assert_non_null(ctl);
+    struct loadgen_opts o;
+    loadgen_opts_init(&o);
+    o.url = url;
+    o.qps = 100;
+    o.duration_us = 0; /* until stopped */
+    o.connections = 2;
+    o.threads = 2;
+    o.timeout_us = 20 * MONO_US_PER_SEC;
+    o.ctl = ctl;
+    struct aborter a = {.ctl = ctl, .after_start_us = 100000};
+    struct loadgen_result *r = NULL;
+    mono_us took = run_with(&o, &a, &r);
+    assert_true(took < 5 * MONO_US_PER_SEC);
+    assert_true(r->stopped);
+    assert_true(loadgen_ctl_stopped(ctl));
+    /* one request written per connection, none answered: both are -1 */
+    assert_int_equal(r->requests, 2);
+    assert_int_equal(r->socket_errors, 2);
+    assert_int_equal(r->errors, 2);
+    assert_int_equal(r->ncodes, 1);
+    assert_int_equal(r->codes[0].code, -1);
+    assert_int_equal(hist_count(r->errors_latency), 2);
+    /* ~10 were due in 100 ms; those not written are unsent */
+    assert_true(r->unsent >= 3);
+    loadgen_result_free(r);
+    loadgen_ctl_free(ctl);
+    close(lfd);
+}
+
+/* https to a target that never answers: the pre-flight TLS handshake
+ * waits for the server's hello (20 s timeout). Both a stop and an abort
+ * end it at once, with an empty result. */
+static void test_ctl_stop_in_preflight(void **state)
+{
+    int port, lfd = silent_listener(&port);
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/", port);
+    for (int i = 0; i < 2; i++) {
+        struct loadgen_ctl *ctl = loadgen_ctl_new();
+        assert_non_null(ctl);
+        struct loadgen_opts o;
+        loadgen_opts_init(&o);
+        o.url = url;
+        o.qps = 10;
+        o.duration_us = 0;
+        o.connections = 1;
+        o.timeout_us = 20 * MONO_US_PER_SEC;
+        o.ctl = ctl;
+        struct aborter a = {.ctl = ctl, .after_launch_us = 200000, .plain_stop = i == 0};
+        struct loadgen_result *r = NULL;
+        mono_us took = run_with(&o, &a, &r);
+        assert_true(took >= 150000); /* it did wait for the target */
+        assert_true(took < 5 * MONO_US_PER_SEC);
+        assert_true(r->stopped);
+        assert_int_equal(r->requests, 0);
+        loadgen_result_free(r);
+        loadgen_ctl_free(ctl);
+    }
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +392,8 @@ int main(void)
         cmocka_unit_test(test_refused_is_one_line),
         cmocka_unit_test(test_exact_count),
         cmocka_unit_test(test_ctl_stop_and_progress),
+        cmocka_unit_test(test_ctl_abort_in_flight),
+        cmocka_unit_test(test_ctl_stop_in_preflight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
