@@ -15,6 +15,8 @@
  * is divided by 100); the node's series are added: mean cores used. */
 #include "report.h"
 
+#include "natcmp.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -114,26 +116,17 @@ void report_free(struct report *r)
     r->nruns = r->nnodes = 0;
 }
 
-/* node-2 before node-10; other names after, by strcmp. */
-static int node_cmp(const char *a, const char *b)
-{
-    if (!strncmp(a, "node-", 5) && !strncmp(b, "node-", 5)) {
-        long x = strtol(a + 5, NULL, 10), y = strtol(b + 5, NULL, 10);
-        if (x != y) return x < y ? -1 : 1;
-    }
-    return strcmp(a, b);
-}
-
+/* node-2 before node-10 (natural order). */
 static int node_qcmp(const void *a, const void *b)
 {
-    return node_cmp(*(char *const *)a, *(char *const *)b);
+    return natcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int run_cmp(const void *pa, const void *pb)
 {
     const struct report_run *a = pa, *b = pb;
     if (a->source != b->source) return a->source < b->source ? -1 : 1;
-    int c = strcmp(a->test, b->test);
+    int c = natcmp(a->test, b->test); /* qps500 before qps1000 */
     return c ? c : strcmp(a->ts, b->ts);
 }
 
