@@ -28,18 +28,23 @@ expect_eq "-n 1001: RequestedDuration" "$(jq -r .RequestedDuration "$T/e2.json")
 expect_eq "-n 1001: Exactly" "$(jq .Exactly "$T/e2.json")" 1001
 
 # b) fixed 10 ms server delay: corrected p50 and p99 within 10.0-10.6 ms.
-# Server and client run SCHED_FIFO when allowed (root), since the wanted
-# figure is the tool's accuracy, not how a loaded 2-core VM schedules
-# (even SCHED_FIFO nanosleep overshoots by > 1 ms ~1-2 % of the time here
-# under load, which is p99 territory). Up to 5 attempts: a real bug
-# (ms-rounded timers, timing from the wrong instant) fails all of them.
-rt=""; chrt -f 10 true 2>/dev/null && rt="chrt -f 10"
+# The wanted figure is the tool's accuracy, not how this 2-core VM wakes an
+# idle vCPU (a sleeping thread's wake-up here overshoots by 0.3-7 ms a few
+# % of the time, which is p99 territory). So: the server polls the last
+# 0.5 ms before a response is due (lg_server.c), and server and client share
+# one core under SCHED_FIFO (when allowed), the client above the server, so
+# a response wakes the client on a running core and it runs at once. A real
+# bug (ms-rounded timers, timing from the wrong instant) still fails: up to
+# 8 attempts, the first that passes counts.
+rt_srv=""; rt_cli=""
+if chrt -f 10 true 2>/dev/null; then rt_srv="chrt -f 10"; rt_cli="chrt -f 20"; fi
+pin="taskset -c 0"; $pin true 2>/dev/null || pin=""
 LG_PORT=$(free_port)
-spawn slow $rt "$T/lg_server" "$LG_PORT" 10000 ok
+spawn slow $pin $rt_srv "$T/lg_server" "$LG_PORT" 10000 ok
 wait_http "http://127.0.0.1:$LG_PORT/count" 10 || { echo "not ok - slow server did not start"; exit 1; }
 
-for attempt in 1 2 3 4 5; do
-    $rt "$MESHPERF" load -qps 200 -t 4s -c 8 -threads 1 -json "$T/b.json" "http://127.0.0.1:$LG_PORT/" >"$T/b.out" 2>&1 || continue
+for attempt in 1 2 3 4 5 6 7 8; do
+    $pin $rt_cli "$MESHPERF" load -qps 200 -t 4s -c 8 -threads 1 -json "$T/b.json" "http://127.0.0.1:$LG_PORT/" >"$T/b.out" 2>&1 || continue
     p50=$(jq '.DurationHistogram.Percentiles[] | select(.Percentile == 50) | .Value * 1000' "$T/b.json")
     p99=$(jq '.DurationHistogram.Percentiles[] | select(.Percentile == 99) | .Value * 1000' "$T/b.json")
     echo "# attempt $attempt: p50 $p50 ms, p99 $p99 ms"
