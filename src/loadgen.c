@@ -807,29 +807,31 @@ static void sweep_cb(struct loop *l, struct loop_timer *tm)
     loop_timer_at(l, tm, now + t->run->sweep_us);
 }
 
-static void ctl_cb(struct loop *l, int fd, unsigned events, void *arg)
+/* A stop (drain: in-flight requests get their timeout) or an abort (they
+ * fail now) arrived on the ctl's eventfd. */
+static void ctl_fired(struct loop *l, int fd, struct lg_thread *t, bool abort)
 {
-    (void)events;
-    struct lg_thread *t = arg;
     loop_del(l, fd);
     t->stopping = true;
     if (t->phase == P_WARMUP)
         t->exit_loop = true;
+    else if (abort)
+        thread_abandon(t);
     else
         thread_drain(t);
+}
+
+static void ctl_cb(struct loop *l, int fd, unsigned events, void *arg)
+{
+    (void)events;
+    ctl_fired(l, fd, arg, false);
 }
 
 /* loadgen_ctl_abort: as a stop, and what is in flight fails now. */
 static void abort_cb(struct loop *l, int fd, unsigned events, void *arg)
 {
     (void)events;
-    struct lg_thread *t = arg;
-    loop_del(l, fd);
-    t->stopping = true;
-    if (t->phase == P_WARMUP)
-        t->exit_loop = true;
-    else
-        thread_abandon(t);
+    ctl_fired(l, fd, arg, true);
 }
 
 /* Run the loop until exit_loop; 0 or -errno. */

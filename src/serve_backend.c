@@ -364,6 +364,18 @@ void serve_client_abort(struct serve_call *call)
         pool_pump(pool); /* its slot may serve another caller's waiting call */
     }
 }
+/* Hand pool's first idle connection to call and send its request. */
+static void pool_give_idle(struct serve_pool *pool, struct serve_call *call)
+{
+    struct serve_bconn *bc = pool->idle;
+    pool->idle = bc->next;
+    bc->next = NULL;
+    bc->call = call;
+    call->bc = bc;
+    bc->reused = true;
+    bconn_send(bc);
+}
+
 
 void serve_client_start(struct serve_client *c, struct serve_call *call, size_t backend,
                         const char *rid, size_t rid_len, serve_call_fn *fn, void *arg)
@@ -385,13 +397,7 @@ void serve_client_start(struct serve_client *c, struct serve_call *call, size_t 
         return;
     }
     if (pool->idle) {
-        struct serve_bconn *bc = pool->idle;
-        pool->idle = bc->next;
-        bc->next = NULL;
-        bc->call = call;
-        call->bc = bc;
-        bc->reused = true;
-        bconn_send(bc);
+        pool_give_idle(pool, call);
         return;
     }
     if (pool->nconns < (size_t)c->pool_max) {
@@ -413,13 +419,7 @@ static void pool_pump(struct serve_pool *pool)
         struct serve_call *call = pool->wait_head;
         pool_unwait(pool, call);
         if (pool->idle) {
-            struct serve_bconn *bc = pool->idle;
-            pool->idle = bc->next;
-            bc->next = NULL;
-            bc->call = call;
-            call->bc = bc;
-            bc->reused = true;
-            bconn_send(bc);
+            pool_give_idle(pool, call);
         } else {
             int rc = bconn_open(pool, call);
             if (rc < 0) {
