@@ -12,11 +12,11 @@ SAN      ?= 0
 BUILD    ?= build$(if $(filter 1,$(SAN)),/san,)
 FUZZ_BUILD ?= build/fuzz
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl, cairo and OpenSSL are not linked: src/lazy_*.c define the functions
-# we call and dlopen the library on first use (idle `serve` RSS, issue #3).
-# Their headers still come from pkg-config above. Only jansson is linked;
-# libm is loaded on first use too (src/lazy_m.c).
-PKG_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null) -ldl
+# libcurl, cairo, OpenSSL and jansson are not linked: src/lazy_*.c define the
+# functions we call and dlopen the library on first use (idle `serve` RSS,
+# issue #3). Their headers still come from pkg-config above; libm is loaded
+# on first use too (src/lazy_m.c).
+PKG_LIBS   := -ldl
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \

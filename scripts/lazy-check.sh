@@ -1,11 +1,11 @@
 #!/bin/bash
-# scripts/lazy-check.sh: which libcurl / cairo / OpenSSL functions does the
-# code call that src/lazy_*.c does not define yet?
+# scripts/lazy-check.sh: which libcurl / cairo / OpenSSL / jansson functions
+# does the code call that src/lazy_*.c does not define yet?
 #
 # meshperf does not link those libraries (see src/lazy.h): every function of
 # theirs that the code calls must be in one of the lists in src/lazy_curl.c,
-# src/lazy_cairo.c or src/lazy_ssl.c, or the link fails with "undefined
-# reference". This script says which ones before the link does, and in which
+# src/lazy_cairo.c, src/lazy_ssl.c or src/lazy_jansson.c, or the link fails
+# with "undefined reference". This script says which ones before the link does, and in which
 # library and file each lives, so the list entry is quick to write
 # (with src/lazy_m.c present, libm.so.6 is checked too):
 #   1. builds the objects (make BUILD=DIR DIR/libmeshperf.a) and compiles
@@ -13,8 +13,9 @@
 #      way), into DIR/lazy-check/;
 #   2. takes every symbol those objects leave undefined (nm -u) that a real
 #      library exports (nm -D of libcurl.so.4, libcairo.so.2, libssl.so.3,
-#      libcrypto.so.3) or that looks like one of theirs (curl_ cairo_ SSL_
-#      ERR_ X509 EVP_ PEM_ BIO_ OPENSSL_ TLS_ ...), and is not defined by
+#      libcrypto.so.3, libjansson.so.4) or that looks like one of theirs
+#      (curl_ cairo_ SSL_ ERR_ X509 EVP_ PEM_ BIO_ OPENSSL_ TLS_ json_ ...),
+#      and is not defined by
 #      DIR/obj/lazy*.o;
 #   3. prints one line per missing function and exits 1; exits 0 if none.
 # It also lists wrappers nobody calls any more (informational).
@@ -24,10 +25,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build/lazy-check}
 CC=${CC:-cc}
-LIBS="libcurl.so.4 libcairo.so.2 libssl.so.3 libcrypto.so.3"
+LIBS="libcurl.so.4 libcairo.so.2 libssl.so.3 libcrypto.so.3 libjansson.so.4"
 # libm too, where it is loaded lazily instead of linked (src/lazy_m.c)
 [ -e src/lazy_m.c ] && LIBS="$LIBS libm.so.6"
-PATTERN='^(curl_|cairo_|SSL_|ERR_|X509|EVP_|PEM_|BIO_|OPENSSL_|TLS_|DTLS_|CRYPTO_|OSSL_|ASN1_|BN_|RAND_|d2i_|i2d_)'
+PATTERN='^(curl_|cairo_|SSL_|ERR_|X509|EVP_|PEM_|BIO_|OPENSSL_|TLS_|DTLS_|CRYPTO_|OSSL_|ASN1_|BN_|RAND_|d2i_|i2d_|json_)'
 
 make -s -j2 BUILD="$B" "$B/libmeshperf.a" >/dev/null
 W=$B/lazy-check
@@ -73,8 +74,9 @@ if [ -n "$unused" ]; then
 fi
 if [ -n "$missing" ]; then
     echo "lazy-check: called but not defined by src/lazy_*.c (add each to the list in"
-    echo "lazy_curl.c / lazy_cairo.c / lazy_ssl.c / lazy_m.c for libcurl / cairo / OpenSSL / libm):"
+    echo "lazy_curl.c / lazy_cairo.c / lazy_ssl.c / lazy_jansson.c / lazy_m.c for"
+    echo "libcurl / cairo / OpenSSL / jansson / libm):"
     echo "$missing"
     exit 1
 fi
-echo "lazy-check: ok, every libcurl/cairo/OpenSSL function called is defined by src/lazy_*.c ($(grep -cE "$PATTERN" "$W/defined") wrappers)"
+echo "lazy-check: ok, every libcurl/cairo/OpenSSL/jansson function called is defined by src/lazy_*.c ($(grep -cE "$PATTERN" "$W/defined") wrappers)"

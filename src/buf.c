@@ -47,6 +47,17 @@ int buf_puts(struct buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
+int buf_put_u64(struct buf *b, unsigned long long v)
+{
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *d = e;
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return buf_append(b, d, (size_t)(e - d));
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -28,6 +28,10 @@ int buf_append(struct buf *b, const void *p, size_t n);
 /* Append a NUL-terminated string. Same returns as buf_append. */
 int buf_puts(struct buf *b, const char *s);
 
+/* Append v in decimal, without stdio (request paths use it: vsnprintf
+ * costs more than the rest of a small response). Same returns. */
+int buf_put_u64(struct buf *b, unsigned long long v);
+
 /* Append printf-formatted text. Same returns as buf_append. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

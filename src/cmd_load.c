@@ -141,7 +141,7 @@ int cmd_load(int argc, char **argv)
     struct strlist headers = {0};
     const char *method = NULL, *payload = NULL, *payload_file = NULL, *labels = NULL;
     const char *json_path = NULL;
-    bool insecure = false, uniform = false, jitter = false;
+    bool insecure = false, uniform = false, jitter = false, batch = o.sched_batch;
     const struct flag table[] = {
         {"qps", FLAG_DOUBLE, &qps, "N", "requests per second over all connections; 0 = max (default 8)", NULL},
         {"t", FLAG_DURATION, &dur, "DURATION", "how long to run, e.g. 10s, 1m; 0 = until interrupted (default 5s)", NULL},
@@ -158,6 +158,9 @@ int cmd_load(int argc, char **argv)
         {"json", FLAG_STRING, &json_path, "FILE", "write Fortio-schema result JSON to FILE ('-' = stdout)", NULL},
         {"uniform", FLAG_BOOL, &uniform, NULL, "Fortio compatibility; the schedule is always uniform", NULL},
         {"jitter", FLAG_BOOL, &jitter, NULL, "move each due time by up to +-10% of the interval", NULL},
+        {"batch-sched", FLAG_BOOL, &batch, NULL,
+         "with -qps 0, threads run SCHED_BATCH: woken by a response they do not preempt a "
+         "target on the same cores (default true; -batch-sched=false: normal)", NULL},
         {NULL, 0, NULL, NULL, NULL, NULL},
     };
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -203,6 +206,7 @@ int cmd_load(int argc, char **argv)
     o.insecure = insecure;
     o.uniform = uniform;
     o.jitter = jitter;
+    o.sched_batch = batch;
     o.labels = labels;
     if (payload) {
         o.payload = payload;

@@ -1,12 +1,16 @@
 /* cmd_serve.c: `meshperf serve`: flags and environment to a serve_config,
  * backends parsed and resolved, the listener bound, "listening on
- * HOST:PORT" printed as the first stdout line, then serve_run until
+ * HOST:PORT" written as the first stdout line (without stdio: nothing on
+ * serve's start-up or idle path uses the printf family, which would stay
+ * resident; error paths do use it), then serve_run until
  * SIGTERM/SIGINT (drain, exit 0). */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "errbuf.h"
@@ -24,6 +28,35 @@ static void usage(FILE *f, const struct flag *t)
                "flags:\n");
     flags_usage(f, t);
     fprintf(f, "\nenvironment: BACKENDS (as -backends; the flag wins).\n");
+}
+
+/* "listening on HOST:PORT\n" ("[HOST]:PORT" for IPv6) on stdout, with one
+ * write(2) and no stdio: the line is the only thing serve prints while it
+ * runs, and printf would fault in ~300 KiB of libc that then stays
+ * resident (idle RSS, issue #3). A host longer than 255 bytes is cut. */
+static void print_listening(const char *host, int port)
+{
+    char line[300], digits[12];
+    size_t hl = strlen(host), n = 13, nd = 0;
+    if (hl > 255) hl = 255; /* a DNS name has at most 253 */
+    bool v6 = strchr(host, ':') != NULL;
+    memcpy(line, "listening on ", n);
+    if (v6) line[n++] = '[';
+    memcpy(line + n, host, hl);
+    n += hl;
+    if (v6) line[n++] = ']';
+    line[n++] = ':';
+    unsigned u = port < 0 ? 0 : (unsigned)port;
+    do digits[nd++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    while (nd) line[n++] = digits[--nd];
+    line[n++] = '\n';
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(STDOUT_FILENO, line + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
 }
 
 int cmd_serve(int argc, char **argv)
@@ -143,9 +176,7 @@ int cmd_serve(int argc, char **argv)
         return EXIT_FAILED;
     }
     const char *shown = (!strcmp(listen, "0.0.0.0") || !*listen) ? "127.0.0.1" : listen;
-    if (strchr(shown, ':')) printf("listening on [%s]:%d\n", shown, serve_port(s));
-    else printf("listening on %s:%d\n", shown, serve_port(s));
-    fflush(stdout);
+    print_listening(shown, serve_port(s));
     rc = serve_run(s, &sigs, err, sizeof err);
     if (rc < 0) fprintf(stderr, "meshperf serve: %s\n", err);
     serve_free(s);

@@ -17,6 +17,33 @@ static const struct flag *find(const struct flag *t, const char *name, size_t n)
     return NULL;
 }
 
+/* A decimal integer as strtoll(v, &end, 10) with nothing left over would
+ * take it: optional leading white space, an optional sign, one or more
+ * digits, nothing after them, and in int64_t range. 0 and *out set, or -1
+ * (*out untouched). Our own so that `serve` start-up does not fault in
+ * libc's strtol pages (idle RSS, issue #3). */
+static int parse_int64(const char *v, int64_t *out)
+{
+    while (*v == ' ' || (*v >= '\t' && *v <= '\r')) v++;
+    bool neg = *v == '-';
+    if (*v == '-' || *v == '+') v++;
+    if (*v < '0' || *v > '9') return -1;
+    /* accumulate as a negative number: its range holds INT64_MIN */
+    int64_t x = 0;
+    for (; *v >= '0' && *v <= '9'; v++) {
+        int d = *v - '0';
+        if (x < (INT64_MIN + d) / 10) return -1;
+        x = x * 10 - d;
+    }
+    if (*v) return -1;
+    if (!neg) {
+        if (x == INT64_MIN) return -1;
+        x = -x;
+    }
+    *out = x;
+    return 0;
+}
+
 static int set_value(const struct flag *f, const char *v, char *err, size_t errlen)
 {
     char *end;
@@ -30,14 +57,10 @@ static int set_value(const struct flag *f, const char *v, char *err, size_t errl
             return errbuf_set(err, errlen, "flag -%s: invalid boolean '%s'", f->name, v);
         }
         break;
-    case FLAG_INT: {
-        errno = 0;
-        long long x = strtoll(v, &end, 10);
-        if (errno || end == v || *end)
+    case FLAG_INT:
+        if (parse_int64(v, (int64_t *)f->dst) < 0)
             return errbuf_set(err, errlen, "flag -%s: invalid integer '%s'", f->name, v);
-        *(int64_t *)f->dst = x;
         break;
-    }
     case FLAG_DOUBLE: {
         errno = 0;
         double x = strtod(v, &end);

@@ -1,16 +1,17 @@
 /* lazy.h: load a shared library on first use, and forward to its functions.
  *
- * meshperf does not link libcurl, cairo or OpenSSL. lazy_curl.c, lazy_cairo.c
- * and lazy_ssl.c define the functions of those libraries that the project
- * calls, with the real names and prototypes (they include the real headers,
- * so the compiler checks every prototype), and each definition forwards to
- * the real function: on the first call to any of a library's functions the
- * library is dlopen()ed (RTLD_NOW | RTLD_LOCAL, by soname, never dlclose()d),
- * and on the first call to each function its address is found with dlsym()
- * and kept in an atomic slot. After that a call costs one load and one
- * indirect call. So `meshperf serve`, which needs none of the three unless
- * it runs an https load or talks TLS, does not map the ~50 shared objects
- * they pull in (issue #3: idle RSS <= 2 MiB).
+ * meshperf does not link libcurl, cairo, OpenSSL or jansson. lazy_curl.c,
+ * lazy_cairo.c, lazy_ssl.c and lazy_jansson.c define the functions of those
+ * libraries that the project calls, with the real names and prototypes (they
+ * include the real headers, so the compiler checks every prototype), and
+ * each definition forwards to the real function: on the first call to any
+ * of a library's functions the library is dlopen()ed (RTLD_NOW |
+ * RTLD_LOCAL, by soname, never dlclose()d), and on the first call to each
+ * function its address is found with dlsym() and kept in an atomic slot.
+ * After that a call costs one load and one indirect call. So `meshperf
+ * serve`, which needs none of them unless it runs an https load, talks TLS
+ * or answers a REST request, does not map the ~50 shared objects they pull
+ * in (issue #3: idle RSS <= 2 MiB).
  *
  * A library that cannot be loaded (or lacks a function) is fatal: one line
  * on stderr naming the soname, dlerror() and the Debian package, exit(1).
@@ -109,6 +110,7 @@ static inline void *lazy_fn(struct lazy_lib *lib, const char *name, void *_Atomi
 int lazy_curl_check(char *err, size_t errlen);
 int lazy_cairo_check(char *err, size_t errlen);
 int lazy_ssl_check(char *err, size_t errlen);
+int lazy_jansson_check(char *err, size_t errlen);
 
 /* libm: defined only where src/lazy_m.c is installed (the build that does
  * not link -lm). */
@@ -120,6 +122,7 @@ bool lazy_curl_loaded(void);
 bool lazy_cairo_loaded(void);
 bool lazy_ssl_loaded(void);    /* libssl.so.3 */
 bool lazy_crypto_loaded(void); /* libcrypto.so.3 */
+bool lazy_jansson_loaded(void); /* libjansson.so.4 (src/lazy_jansson.c) */
 
 /* A symbol of cairo or of a library cairo pulled in (fontconfig's FcFini),
  * or NULL if cairo is not loaded. cairo is loaded RTLD_LOCAL, so

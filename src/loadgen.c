@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -856,6 +857,14 @@ static void *thread_main(void *arg)
     struct loadgen_ctl *ctl = r->ctl;
     /* Timers are due to the microsecond: no 50 us default slack. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    /* Max mode wants throughput, and its target often shares the machine:
+     * SCHED_BATCH keeps a thread woken by a response from preempting the
+     * target mid-batch. Rate mode keeps normal wake-ups, so a response is
+     * timed when it arrives. Best effort (a sandbox may refuse). */
+    if (r->max_mode && r->o->sched_batch) {
+        struct sched_param sp = {0};
+        pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    }
     if (ctl) {
         loop_add(t->loop, ctl->efd, LOOP_READ, ctl_cb, t);
         loop_add(t->loop, ctl->aefd, LOOP_READ, abort_cb, t);

@@ -90,12 +90,13 @@ struct loadgen_opts {
     bool insecure;          /* https: do not verify the certificate (-k) */
     bool uniform;           /* Fortio -uniform: accepted; our schedule is always uniform */
     bool jitter;            /* Fortio -jitter: each due time moves by up to +-10% of 1/qps */
+    bool sched_batch;       /* max mode: threads run SCHED_BATCH (default true, see loadgen.c) */
     const char *labels;     /* free text copied to the result's Labels; NULL = "" */
     struct loadgen_ctl *ctl; /* optional: stop / progress from another thread */
 };
 
 /* Fill o with Fortio's defaults: qps 8, 5 s, 4 connections, threads 0
- * (cores), timeout 3 s, GET; url NULL (must be set). */
+ * (cores), timeout 3 s, GET; url NULL (must be set); sched_batch true. */
 void loadgen_opts_init(struct loadgen_opts *o);
 
 /* Check o without touching the network: url present and parseable,

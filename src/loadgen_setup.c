@@ -29,6 +29,7 @@ void loadgen_opts_init(struct loadgen_opts *o)
     o->duration_us = LOADGEN_DEFAULT_DURATION_US;
     o->connections = LOADGEN_DEFAULT_CONNECTIONS;
     o->timeout_us = LOADGEN_DEFAULT_TIMEOUT_US;
+    o->sched_batch = true;
 }
 
 static bool is_tchar(unsigned char ch)

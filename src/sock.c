@@ -1,4 +1,5 @@
-/* sock.c: TCP socket helpers (see sock.h): getaddrinfo at set-up time,
+/* sock.c: TCP socket helpers (see sock.h): address literals parsed with
+ * inet_pton and names resolved with getaddrinfo, at set-up time;
  * non-blocking connect with SO_ERROR check, listen and accept4. Every fd is
  * made with SOCK_NONBLOCK | SOCK_CLOEXEC so there is no window where it is
  * blocking or leaks into a child. */
@@ -9,14 +10,48 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "errbuf.h"
 
+/* host as a numeric IPv4 or IPv6 literal (inet_pton's strict forms, no
+ * scope): 0 and *out filled, or -1 if it is not one. No getaddrinfo, which
+ * would fault in ~300 KiB of libc that `serve` then keeps resident for its
+ * whole life (idle RSS, issue #3). */
+static int literal(const char *host, int port, struct sock_addr *out)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sin->sin_addr = a4;
+        out->len = sizeof *sin;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_addr = a6;
+        out->len = sizeof *sin6;
+        return 0;
+    }
+    return -1;
+}
+
 int sock_resolve(const char *host, int port, struct sock_addr *out, char *err, size_t errlen)
 {
+    if (port < 0 || port > 65535)
+        return errbuf_set(err, errlen, "resolve %s:%d: port out of range", host, port);
+    if (literal(host, port, out) == 0) return 0;
+    /* names, and the literal forms only getaddrinfo takes ("127.1",
+     * "fe80::1%eth0") */
     struct addrinfo hints, *res = NULL;
     char serv[16];
     memset(&hints, 0, sizeof hints);
@@ -25,8 +60,6 @@ int sock_resolve(const char *host, int port, struct sock_addr *out, char *err, s
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = AI_NUMERICSERV;
     snprintf(serv, sizeof serv, "%d", port);
-    if (port < 0 || port > 65535)
-        return errbuf_set(err, errlen, "resolve %s:%d: port out of range", host, port);
     int rc = getaddrinfo(host, serv, &hints, &res);
     if (rc != 0) {
         const char *why = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);

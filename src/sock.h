@@ -21,9 +21,10 @@ struct sock_addr {
 
 #define SOCK_ADDR_STRLEN 64 /* enough for "[ipv6%scope]:65535" */
 
-/* Resolve host (DNS name or IPv4/IPv6 literal, without brackets) and port
- * with getaddrinfo, blocking: call it at set-up time, never from a loop.
- * Takes the first TCP address returned. 0, or -1 with err such as
+/* Resolve host (DNS name or IPv4/IPv6 literal, without brackets) and port:
+ * a literal inet_pton takes directly, anything else with getaddrinfo,
+ * blocking: call it at set-up time, never from a loop. Takes the first TCP
+ * address returned. 0, or -1 with err such as
  * "resolve nosuch.invalid:80: Name or service not known". */
 int sock_resolve(const char *host, int port, struct sock_addr *out, char *err, size_t errlen);
 

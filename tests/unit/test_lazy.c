@@ -21,18 +21,8 @@
 #include <unistd.h>
 
 #include "lazy.h"
+#include "maps.h"
 
-/* Is a file named like so mapped into this process? */
-static bool mapped(const char *so)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    assert_non_null(f);
-    char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, so) != NULL;
-    fclose(f);
-    return found;
-}
 
 static void test_nothing_loaded_at_start(void **state)
 {
@@ -42,7 +32,7 @@ static void test_nothing_loaded_at_start(void **state)
     assert_false(lazy_crypto_loaded());
     static const char *const libs[] = {"/libcurl.so", "/libcairo.so", "/libssl.so", "/libcrypto.so"};
     for (size_t i = 0; i < sizeof libs / sizeof *libs; i++)
-        if (mapped(libs[i]))
+        if (maps_has(libs[i]))
             fail_msg("%s is mapped before any use: the binary links it (the Makefile must not "
                      "link curl, cairo, ssl or crypto; see src/lazy.h)", libs[i] + 1);
     assert_null(lazy_cairo_sym("FcFini"));
@@ -65,7 +55,7 @@ static void test_destructors_do_not_load(void **state)
     assert_false(lazy_cairo_loaded());
     assert_false(lazy_ssl_loaded());
     assert_false(lazy_crypto_loaded());
-    if (mapped("/libcrypto.so")) fail_msg("a destructor loaded libcrypto (or the binary links it)");
+    if (maps_has("/libcrypto.so")) fail_msg("a destructor loaded libcrypto (or the binary links it)");
 }
 
 /* Run fn in a child with stderr on a pipe; return its exit status and what

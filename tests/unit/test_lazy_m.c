@@ -8,25 +8,14 @@
 #include <string.h>
 
 #include "lazy.h"
+#include "maps.h"
 
-#ifndef __SANITIZE_ADDRESS__ /* libasan itself needs libm */
-static bool mapped(const char *so)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    assert_non_null(f);
-    char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, so) != NULL;
-    fclose(f);
-    return found;
-}
-#endif
 
 static void test_not_loaded_at_start(void **state)
 {
     assert_false(lazy_m_loaded());
 #ifndef __SANITIZE_ADDRESS__
-    assert_false(mapped("/libm.so"));
+    assert_false(maps_has("/libm.so"));
 #endif
 }
 
