@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # bench/serve_bench.sh: `meshperf serve` against its peers, in one run on
 # this machine, printed as ratios (never a test: numbers depend on the box).
-#   1. leaf: serve vs nginx (1 worker, `return 200`), wrk -t1 -c64
+#   1. leaf: serve vs nginx (1 worker, `return 200`), wrk -t1 -c64, RUNS
+#      paired rounds (the order alternates); per round the req/s ratio and
+#      each server's CPU time per request; the median of the ratios
 #   2. one hop: serve -> serve vs the original handler (Flask dev server
 #      that opens a new aiohttp ClientSession per request) -> Flask leaf
-#   3. memory: RSS and anonymous memory of an idle serve, and with 10,000
-#      idle keep-alive connections (each has made one request)
+#   3. memory: RSS of an idle serve over STARTS fresh starts (ASLR moves
+#      which 64 KiB fault-around windows of libc and of the binary become
+#      resident, so one start is not the figure), and with 10,000 idle
+#      keep-alive connections (each has made one request)
 # Usage: bench/serve_bench.sh [path/to/meshperf]   (default build/meshperf)
-# Env: DUR (wrk seconds, default 5), CONNS (default 10000), RUNS (default 3:
-# each peer is measured RUNS times, interleaved, and its best run kept, so a
-# busy machine hurts both sides alike), PY (Debian's python3 with
-# python3-flask and python3-aiohttp, default /usr/bin/python3).
+# Env: DUR (wrk seconds, default 5), CONNS (default 10000), RUNS (default 5),
+# STARTS (default 10), PY (Debian's python3 with python3-flask and
+# python3-aiohttp, default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=${1:-build/meshperf}
 M=$(realpath "$M")
 DUR=${DUR:-5}
 CONNS=${CONNS:-10000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+STARTS=${STARTS:-10}
 PY=${PY:-/usr/bin/python3}
 ulimit -n 20000
 T=$(mktemp -d /tmp/serve-bench.XXXXXX)
@@ -28,6 +32,29 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "not up: $1" >&2; exit 1; }
 rps() { wrk -t1 -c"$2" -d"${DUR}s" "$1" | awk '/^Requests\/sec/ {print $2}'; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# one URL PID: wrk -t1 -c64 for DUR s; print "req/s server_us_per_request"
+one() {
+    local t0; t0=$(ticks "$2")
+    /usr/bin/time -f %P -o "$T/wrk.cpu" wrk -t1 -c64 -d"${DUR}s" "$1" >"$T/wrk.out"
+    awk -v dt=$(( $(ticks "$2") - t0 )) -v tk="$tick_us" -v w="$(tr -d % <"$T/wrk.cpu")" \
+        '/^Requests\/sec/ {q = $2} / requests in / {n = $1} END {printf "%s %.2f %s\n", q, dt * tk / n, w}' "$T/wrk.out"
+}
+# pair URL_A PID_A URL_B PID_B: RUNS rounds, order alternating; per round a
+# line, then "median of B/A ratios" in $PAIR_MEDIAN
+pair() {
+    : >"$T/ratios"
+    for r in $(seq "$RUNS"); do
+        if [ $((r % 2)) = 1 ]; then read -r qa ca wa < <(one "$1" "$2"); read -r qb cb wb < <(one "$3" "$4")
+        else read -r qb cb wb < <(one "$3" "$4"); read -r qa ca wa < <(one "$1" "$2"); fi
+        awk -v qa="$qa" -v ca="$ca" -v qb="$qb" -v cb="$cb" -v wa="$wa" -v wb="$wb" -v r="$r" -v f="$T/ratios" 'BEGIN {
+            printf "%.3f\n", qb / qa >> f
+            printf "round %d: nginx %.0f req/s %.2f us CPU/req (wrk %s%% CPU)   serve %.0f req/s %.2f us CPU/req (wrk %s%%)   ratio %.3f\n", r, qa, ca, wa, qb, cb, wb, qb / qa }'
+    done
+    PAIR_MEDIAN=$(median <"$T/ratios")
+}
 best() { # best URL_A URL_B: interleaved runs, print "bestA bestB"
     local a=0 b=0 x
     for _ in $(seq "$RUNS"); do
@@ -47,7 +74,7 @@ mem() { # mem PID -> "rss_kib anon_kib"
 }
 
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-echo "# 1. leaf: serve vs nginx (wrk -t1 -c64, ${DUR}s, best of $RUNS)"
+echo "# 1. leaf: serve vs nginx (wrk -t1 -c64, ${DUR}s, $RUNS paired rounds)"
 NP=$(port)
 mkdir -p "$T/nginx"
 cat >"$T/nginx/nginx.conf" <<NG
@@ -67,10 +94,11 @@ wait_up "http://127.0.0.1:$NP/"
 serve leaf
 LEAF=$SP LEAFPID=$LASTPID
 wait_up "http://127.0.0.1:$LEAF/"
-read -r n s < <(best "http://127.0.0.1:$NP/" "http://127.0.0.1:$LEAF/")
-echo "nginx   $n req/s"
-echo "serve   $s req/s"
-echo "ratio serve/nginx: $(awk -v a="$s" -v b="$n" 'BEGIN{printf "%.2f", a/b}') (target >= 1.0)"
+NGPID=$(pgrep -P "${PIDS[0]}" -f 'nginx: worker' | head -1)
+pair "http://127.0.0.1:$NP/" "$NGPID" "http://127.0.0.1:$LEAF/" "$LEAFPID"
+echo "median ratio serve/nginx: $PAIR_MEDIAN (target >= 1.0)"
+echo "(when wrk's CPU is ~100 %, wrk -t1 is the bottleneck and req/s cannot tell the servers"
+echo " apart; their CPU per request is then where they differ)"
 
 echo "# 2. one hop: serve -> serve vs Flask -> Flask (wrk -t1 -c64, ${DUR}s, best of $RUNS)"
 serve hop -backends "http://127.0.0.1:$LEAF"
@@ -127,6 +155,14 @@ echo "ratio serve/flask: $(awk -v a="$h" -v b="$f" 'BEGIN{printf "%.0f", a/b}')x
 echo "# 3. memory (KiB: VmRSS, Anonymous from smaps_rollup)"
 base=$(/usr/bin/time -f %M "$M" help 2>&1 >/dev/null | tail -1)
 echo "baseline: \`meshperf help\` (libraries loaded, nothing done): max rss $base KiB"
+: >"$T/rss"
+for i in $(seq "$STARTS"); do
+    serve idle$i
+    wait_up "http://127.0.0.1:$SP/health"
+    mem "$LASTPID" | awk '{print $1}' >>"$T/rss"
+    kill "$LASTPID"; wait "$LASTPID" 2>/dev/null || true
+done
+echo "idle serve over $STARTS starts (one GET /health each): rss min $(sort -n "$T/rss" | head -1) median $(median <"$T/rss") max $(sort -n "$T/rss" | tail -1) KiB"
 serve idle -max-connections $((CONNS + 100))
 IDLEPID=$LASTPID IDLE=$SP
 wait_up "http://127.0.0.1:$IDLE/health"
