@@ -69,6 +69,7 @@
 #define LG_BACKOFF_MAX_US 100000
 #define LG_LAT_MAX 3600000000LL   /* 1 h in us */
 #define LG_SIZE_MAX (1LL << 40)
+#define LG_POLL_US 20            /* max mode: busy-poll before sleeping (loop_set_poll) */
 #define LG_DUE_MAX 1e16           /* us after start (~317 years): cap of a due time */
 
 /* ---- control block ---- */
@@ -865,6 +866,10 @@ static void *thread_main(void *arg)
         struct sched_param sp = {0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
+    /* Max mode also polls briefly before sleeping: a thread that sleeps
+     * between responses makes the target pay for waking it (an IPI, which
+     * on a contended VM costs it more than the request itself). */
+    if (r->max_mode) loop_set_poll(t->loop, LG_POLL_US);
     if (ctl) {
         loop_add(t->loop, ctl->efd, LOOP_READ, ctl_cb, t);
         loop_add(t->loop, ctl->aefd, LOOP_READ, abort_cb, t);

@@ -3,7 +3,9 @@
  *
  * Each iteration: compute the wait from the earliest timer, epoll_pwait2
  * with a nanosecond timeout, dispatch ready fds, then pop and fire every
- * timer whose time has come. Callbacks are looked up per fd in an array
+ * timer whose time has come. With loop_set_poll, an iteration that follows
+ * one with events first polls (zero timeout) for a bounded time before it
+ * sleeps. Callbacks are looked up per fd in an array
  * indexed by fd, grown on demand, so dispatch is O(1) and the epoll data
  * carries only the fd (a callback that closes another fd is then safe). */
 #include "loop.h"
@@ -36,6 +38,8 @@ struct loop {
     size_t nfds;
     struct loop_timer **heap;
     size_t heap_len, heap_cap;
+    mono_us poll_us; /* loop_set_poll; 0 = always block at once */
+    int last_n;      /* events the previous wait returned */
 };
 
 struct loop *loop_new(char *err, size_t errlen)
@@ -204,24 +208,44 @@ int loop_timer_at(struct loop *l, struct loop_timer *t, mono_us when)
 
 /* ---- running ---- */
 
+void loop_set_poll(struct loop *l, mono_us us)
+{
+    l->poll_us = us > 0 ? us : 0;
+}
+
 int loop_once(struct loop *l, mono_us deadline)
 {
     struct epoll_event evs[LOOP_MAX_EVENTS];
     mono_us wake = deadline;
     if (l->heap_len && (wake < 0 || l->heap[0]->when < wake)) wake = l->heap[0]->when;
-    struct timespec ts, *tsp = NULL;
-    if (wake >= 0) {
-        mono_us d = wake - mono_now();
-        if (d < 0) d = 0;
-        ts.tv_sec = d / MONO_US_PER_SEC;
-        ts.tv_nsec = (long)(d % MONO_US_PER_SEC) * 1000;
-        tsp = &ts;
+    int n = 0;
+    bool polled = false;
+    if (l->poll_us && l->last_n > 0) {
+        polled = true;
+        /* busy: look again without sleeping, up to poll_us (never past a
+         * timer), so that whoever sends the next event need not wake us */
+        static const struct timespec zero = {0, 0};
+        mono_us t0 = mono_now(), end = t0 + l->poll_us;
+        if (wake >= 0 && wake < end) end = wake;
+        do n = epoll_pwait2(l->epfd, evs, LOOP_MAX_EVENTS, &zero, NULL);
+        while (n == 0 && mono_now() < end);
     }
-    int n = epoll_pwait2(l->epfd, evs, LOOP_MAX_EVENTS, tsp, NULL);
+    if (n == 0 && !(polled && wake >= 0 && wake <= mono_now())) {
+        struct timespec ts, *tsp = NULL;
+        if (wake >= 0) {
+            mono_us d = wake - mono_now();
+            if (d < 0) d = 0;
+            ts.tv_sec = d / MONO_US_PER_SEC;
+            ts.tv_nsec = (long)(d % MONO_US_PER_SEC) * 1000;
+            tsp = &ts;
+        }
+        n = epoll_pwait2(l->epfd, evs, LOOP_MAX_EVENTS, tsp, NULL);
+    }
     if (n < 0) {
         if (errno != EINTR) return -errno;
         n = 0;
     }
+    l->last_n = n;
     l->now = mono_now();
     for (int i = 0; i < n; i++) {
         int fd = evs[i].data.fd;

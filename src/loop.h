@@ -76,6 +76,14 @@ int loop_run(struct loop *l);
  * expired timers. Returns 0 or -errno. */
 int loop_once(struct loop *l, mono_us deadline);
 
+/* Busy polling: when the previous iteration had events, loop_once first
+ * polls epoll with a zero timeout for up to us microseconds (never past the
+ * next timer) before it sleeps. On a VM, waking a sleeping thread costs its
+ * waker an inter-processor interrupt; a loop that expects the next event
+ * within microseconds saves its peer that cost. 0 (the default) = never.
+ * Same thread as the loop. */
+void loop_set_poll(struct loop *l, mono_us us);
+
 /* Ask loop_run to return after the current iteration (same thread). */
 void loop_stop(struct loop *l);
 

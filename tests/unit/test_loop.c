@@ -87,12 +87,81 @@ static void test_stop_async(void **state)
     loop_free(l);
 }
 
+static void *late_writer(void *arg)
+{
+    usleep(5000);
+    ssize_t n = write(*(int *)arg, "z", 1);
+    (void)n;
+    return NULL;
+}
+
+static int poll_fired;
+static void on_poll_timer(struct loop *l, struct loop_timer *t)
+{
+    poll_fired++;
+}
+
+/* loop_set_poll: after an iteration with events the loop polls before it
+ * sleeps, but never past a timer or the caller's deadline, and an event
+ * that arrives while it polls is dispatched. */
+static void test_poll_bounded(void **state)
+{
+    struct loop *l = loop_new(NULL, 0);
+    loop_set_poll(l, 2 * MONO_US_PER_SEC); /* far longer than anything below */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(loop_add(l, p[0], LOOP_READ, on_read, NULL), 0);
+    got_read = 0;
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(loop_once(l, -1), 0); /* an event: the next wait polls */
+    assert_int_equal(got_read, 1);
+
+    /* a timer 5 ms away ends the poll: fired after >= 5 ms, long before 2 s */
+    struct loop_timer t;
+    loop_timer_init(&t, on_poll_timer, NULL);
+    mono_us t0 = mono_now();
+    assert_int_equal(loop_timer_at(l, &t, t0 + 5000), 0);
+    while (!poll_fired) assert_int_equal(loop_once(l, -1), 0);
+    mono_us el = mono_now() - t0;
+    assert_true(el >= 5000);
+    assert_true(el < MONO_US_PER_SEC);
+
+    /* an event again, then a deadline 5 ms away and nothing happening:
+     * loop_once returns at the deadline, not after 2 s of polling */
+    assert_int_equal(write(p[1], "y", 1), 1);
+    assert_int_equal(loop_once(l, -1), 0);
+    assert_int_equal(got_read, 2);
+    t0 = mono_now();
+    assert_int_equal(loop_once(l, t0 + 5000), 0);
+    el = mono_now() - t0;
+    assert_true(el >= 5000);
+    assert_true(el < MONO_US_PER_SEC);
+
+    /* an event arriving while it polls is dispatched at once */
+    assert_int_equal(write(p[1], "w", 1), 1);
+    assert_int_equal(loop_once(l, -1), 0);
+    assert_int_equal(got_read, 3);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, late_writer, &p[1]), 0);
+    t0 = mono_now();
+    assert_int_equal(loop_once(l, -1), 0);
+    el = mono_now() - t0;
+    pthread_join(th, NULL);
+    assert_int_equal(got_read, 4);
+    assert_true(el < MONO_US_PER_SEC);
+    loop_del(l, p[0]);
+    close(p[0]);
+    close(p[1]);
+    loop_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timer_order),
         cmocka_unit_test(test_fd_ready),
         cmocka_unit_test(test_stop_async),
+        cmocka_unit_test(test_poll_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
