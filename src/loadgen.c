@@ -21,7 +21,9 @@
  * decoder without being kept. The fd stays registered for reading only, so
  * a request costs one write and one read (plus its share of epoll_pwait2):
  * no epoll_ctl, no allocation. Per-request timeouts are enforced by one
- * sweep timer per thread instead of a timer per request.
+ * sweep timer per thread instead of a timer per request. In max mode the
+ * threads run SCHED_BATCH and poll 20 us before sleeping (thread_main says
+ * why); rate mode keeps normal scheduling and sleeps at once.
  *
  * Ending: in rate mode every request of the schedule (all are due before
  * start + duration) is sent, however late; a thread whose connections have
