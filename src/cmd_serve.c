@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "errbuf.h"
 #include "exitcode.h"
@@ -36,27 +37,22 @@ static void usage(FILE *f, const struct flag *t)
  * resident (idle RSS, issue #3). A host longer than 255 bytes is cut. */
 static void print_listening(const char *host, int port)
 {
-    char line[300], digits[12];
-    size_t hl = strlen(host), n = 13, nd = 0;
-    if (hl > 255) hl = 255; /* a DNS name has at most 253 */
+    struct buf b;
+    buf_init(&b, 300);
     bool v6 = strchr(host, ':') != NULL;
-    memcpy(line, "listening on ", n);
-    if (v6) line[n++] = '[';
-    memcpy(line + n, host, hl);
-    n += hl;
-    if (v6) line[n++] = ']';
-    line[n++] = ':';
-    unsigned u = port < 0 ? 0 : (unsigned)port;
-    do digits[nd++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    while (nd) line[n++] = digits[--nd];
-    line[n++] = '\n';
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(STDOUT_FILENO, line + off, n - off);
+    size_t hl = strlen(host);
+    int rc = buf_puts(&b, v6 ? "listening on [" : "listening on ");
+    if (!rc) rc = buf_append(&b, host, hl > 255 ? 255 : hl); /* a DNS name has at most 253 */
+    if (!rc) rc = buf_puts(&b, v6 ? "]:" : ":");
+    if (!rc) rc = buf_put_u64(&b, port < 0 ? 0 : (unsigned)port);
+    if (!rc) rc = buf_puts(&b, "\n");
+    for (size_t off = 0; !rc && off < b.len;) {
+        ssize_t w = write(STDOUT_FILENO, b.data + off, b.len - off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;
         off += (size_t)w;
     }
+    buf_free(&b);
 }
 
 int cmd_serve(int argc, char **argv)

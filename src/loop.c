@@ -219,9 +219,8 @@ int loop_once(struct loop *l, mono_us deadline)
     mono_us wake = deadline;
     if (l->heap_len && (wake < 0 || l->heap[0]->when < wake)) wake = l->heap[0]->when;
     int n = 0;
-    bool polled = false;
-    if (l->poll_us && l->last_n > 0) {
-        polled = true;
+    bool polled = l->poll_us && l->last_n > 0;
+    if (polled) {
         /* busy: look again without sleeping, up to poll_us (never past a
          * timer), so that whoever sends the next event need not wake us */
         static const struct timespec zero = {0, 0};
