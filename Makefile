@@ -1,30 +1,31 @@
 # meshperf build. Plain make + pkg-config; dependencies are Debian packages
-# (see README.md). Targets:
-#   make              build/meshperf
+# (see README.md). Sources live in one folder per layer under src/ (see
+# docs/ARCHITECTURE.md); every src/*/*.c but the two mains goes into
+# libmeshperf.a, and each binary links only the libraries it needs:
+#   build/meshperf        every command; libcurl, jansson, OpenSSL, cairo
+#   build/meshperf-serve  the node service alone; jansson, OpenSSL, libm (idle RSS)
+# Targets:
+#   make              both binaries
 #   make check        build, then run the whole suite (tests/run.sh)
 #   make SAN=1 check  the same under AddressSanitizer + UBSan (build/san/)
 #   make fuzz         libFuzzer targets in build/fuzz/ (clang)
 #   make format       clang-format every source file
+#   make format-check list files that clang-format would change (exit 1 if any)
 
-PKGS     := libcurl jansson openssl cairo
+PKGS       := libcurl jansson openssl cairo fontconfig
+SERVE_PKGS := jansson openssl
 CC       ?= cc
 SAN      ?= 0
 BUILD    ?= build$(if $(filter 1,$(SAN)),/san,)
 FUZZ_BUILD ?= build/fuzz
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl, cairo, OpenSSL and jansson are not linked: src/lazy_*.c define the
-# functions we call and dlopen the library on first use (idle `serve` RSS,
-# issue #3). Their headers still come from pkg-config above; libm is loaded
-# on first use too (src/lazy_m.c).
-PKG_LIBS   := -ldl
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+SERVE_LIBS := $(shell pkg-config --libs $(SERVE_PKGS) 2>/dev/null) -lm
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
             -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing -pthread \
             -MMD -MP -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-# math without errno/traps: sqrt, lround and llround compile inline, so only
-# charts (pow, log10, fmax, fmin via src/lazy_m.c) ever load libm
-CFLAGS   += -fno-math-errno -fno-trapping-math
 LDFLAGS  += -pthread $(EXTRA_LDFLAGS)
 LDLIBS   += $(PKG_LIBS)
 
@@ -33,15 +34,17 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-SRC      := $(wildcard src/*.c)
-LIB_SRC  := $(filter-out src/main.c,$(SRC))
+MAINS    := src/cmd/main.c src/cmd/main_serve.c
+SRC      := $(wildcard src/*/*.c)
+LIB_SRC  := $(filter-out $(MAINS),$(SRC))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FMT_SRC   = $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c fuzz/*.c)
 
-.PHONY: all check unit fuzz fuzz-targets format clean
-all: $(BUILD)/meshperf
+.PHONY: all check unit fuzz fuzz-targets format format-check clean
+all: $(BUILD)/meshperf $(BUILD)/meshperf-serve
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -51,8 +54,13 @@ $(BUILD)/libmeshperf.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/meshperf: $(BUILD)/obj/main.o $(BUILD)/libmeshperf.a
+$(BUILD)/meshperf: $(BUILD)/obj/cmd/main.o $(BUILD)/libmeshperf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Only what serve's objects reference is pulled from the archive, so naming
+# only jansson and OpenSSL here is checked by the linker.
+$(BUILD)/meshperf-serve: $(BUILD)/obj/cmd/main_serve.o $(BUILD)/libmeshperf.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmeshperf.a
 	@mkdir -p $(@D)
@@ -61,7 +69,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmeshperf.a
 
 unit: $(UNIT_BIN)
 
-check: $(BUILD)/meshperf $(UNIT_BIN)
+check: all $(UNIT_BIN)
 	MESHPERF=$(abspath $(BUILD)/meshperf) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh
 
 # libFuzzer: the library is rebuilt with clang and coverage instrumentation.
@@ -75,9 +83,13 @@ $(BUILD)/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libmeshperf.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libmeshperf.a $(LDLIBS)
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c fuzz/*.c
+	clang-format -i $(FMT_SRC)
+
+format-check:
+	@bad=$$(for f in $(FMT_SRC); do clang-format --dry-run -Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "format-check: clang-format would change:" $$bad; exit 1; fi
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/cmd/main.d $(BUILD)/obj/cmd/main_serve.d

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "topology.h"
+#include "model/config.h"
+#include "model/topology.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,13 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     /* exact-size copy so any read past the end is caught */
     char *text = malloc(size ? size : 1);
-    if (!text)
-        return 0;
+    if (!text) return 0;
     memcpy(text, data, size);
     int rc = config_parse(text, size, "config.json", &c, err, sizeof err);
     if (rc < 0) {
-        if (c != NULL || err[0] == '\0' || strchr(err, '\n'))
-            abort();
+        if (c != NULL || err[0] == '\0' || strchr(err, '\n')) abort();
         free(text);
         return 0;
     }
@@ -35,8 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n = topology_count(c->topo);
     const size_t *order = topology_start_order(c->topo, &no);
     size_t *pos = calloc(n, sizeof *pos);
-    if (!pos)
-        abort();
+    if (!pos) abort();
     for (size_t i = 0; i < no; i++)
         pos[order[i]] = i + 1;
     for (size_t i = 0; i < n; i++) {
@@ -44,10 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const size_t *bk = topology_backends(c->topo, i, &nb);
         topology_callers(c->topo, i, &nc);
         for (size_t k = 0; k < nb; k++)
-            if (bk[k] >= n || pos[bk[k]] >= pos[i])
-                abort();
-        if (topology_find(c->topo, topology_name(c->topo, i)) != (long)i)
-            abort();
+            if (bk[k] >= n || pos[bk[k]] >= pos[i]) abort();
+        if (topology_find(c->topo, topology_name(c->topo, i)) != (long)i) abort();
     }
     free(pos);
     for (size_t i = 0; i < c->ntests; i++)
@@ -55,8 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             c->tests[i].connections < 1 || c->tests[i].duration_us <= 0 || c->tests[i].qps < 0)
             abort();
     for (size_t i = 0; i < c->nwarnings; i++)
-        if (strchr(c->warnings[i], '\n'))
-            abort();
+        if (strchr(c->warnings[i], '\n')) abort();
     config_free(c);
     free(text);
     return 0;

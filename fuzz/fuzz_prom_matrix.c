@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvout.h"
-#include "promapi.h"
+#include "metrics/csvout.h"
+#include "metrics/promapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

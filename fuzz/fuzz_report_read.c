@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "report_read.h"
-#include "report_ts.h"
+#include "report/report.h"
+#include "report/report_read.h"
+#include "report/report_ts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve_echo.h"
-#include "serve_query.h"
+#include "serve/serve_echo.h"
+#include "serve/serve_query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,10 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct serve_echo e;
     char scratch[512], err[256];
     if (serve_echo_parse(q, size, &lim, &e, scratch, sizeof scratch, err, sizeof err) == 0) {
-        for (size_t i = 0; i < e.delay.n; i++) assert(e.delay.value[i] <= lim.max_delay_us);
+        for (size_t i = 0; i < e.delay.n; i++)
+            assert(e.delay.value[i] <= lim.max_delay_us);
         assert(e.size <= lim.max_size);
         assert(e.nheaders <= SERVE_ECHO_MAX_HEADERS);
-        for (size_t i = 0; i < e.nheaders; i++) assert(!strpbrk(e.header_value[i], "\r\n"));
+        for (size_t i = 0; i < e.nheaders; i++)
+            assert(!strpbrk(e.header_value[i], "\r\n"));
         uint64_t rng = 1;
         int64_t s = serve_choices_pick(&e.status, serve_echo_roll(&rng), 200);
         assert(s >= 100 && s <= 999);
@@ -34,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *p = q, *end = q + size;
     struct http_span k, v;
     char out[64];
-    while (serve_query_next(&p, end, &k, &v)) serve_query_decode(v, out, sizeof out);
+    while (serve_query_next(&p, end, &k, &v))
+        serve_query_decode(v, out, sizeof out);
     free(q);
     return 0;
 }

@@ -34,8 +34,8 @@
 #define SPIN_NS 500000 /* poll, don't sleep, the last 0.5 ms before a response is due */
 
 #define MAXFD 65536
-#define RBUF 65536
-#define QMAX (1 << 20)
+#define RBUF  65536
+#define QMAX  (1 << 20)
 
 struct fdst {
     char *buf;
@@ -93,7 +93,8 @@ static void respond(struct pend *e)
     if (e->kind == 1) {
         char body[32];
         int bl = snprintf(body, sizeof body, "%llu\n", served);
-        int n = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", bl, body);
+        int n =
+            snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", bl, body);
         send_all(fd, out, (size_t)n);
         return;
     }
@@ -177,7 +178,10 @@ int main(int argc, char **argv)
     delay_ns = argc > 2 ? atoll(argv[2]) * 1000LL : 0;
     if (argc > 3) {
         const char *m = argv[3];
-        mode = !strcmp(m, "chunked") ? 1 : !strcmp(m, "closemid") ? 2 : !strcmp(m, "garbage") ? 3 : 0;
+        mode = !strcmp(m, "chunked")    ? 1
+               : !strcmp(m, "closemid") ? 2
+               : !strcmp(m, "garbage")  ? 3
+                                        : 0;
     }
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);

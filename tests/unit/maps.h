@@ -13,7 +13,8 @@ static inline bool maps_has(const char *so)
     assert_non_null(f);
     char line[4096];
     bool found = false;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, so) != NULL;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, so) != NULL;
     fclose(f);
     return found;
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 static void test_append_and_cap(void **state)
 {
@@ -31,7 +31,8 @@ static void test_growth(void **state)
 {
     struct buf b;
     buf_init(&b, 1 << 20);
-    for (int i = 0; i < 10000; i++) assert_int_equal(buf_append(&b, "abcdefgh", 8), 0);
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(buf_append(&b, "abcdefgh", 8), 0);
     assert_int_equal(b.len, 80000);
     assert_memory_equal(b.data + 79992, "abcdefgh", 8);
     buf_free(&b);
@@ -40,8 +41,8 @@ static void test_growth(void **state)
 /* buf_put_u64 against snprintf over edges and the cap */
 static void test_put_u64(void **state)
 {
-    static const unsigned long long v[] = {0, 1, 9, 10, 99, 100, 4294967295ull,
-                                           4294967296ull, 18446744073709551615ull};
+    static const unsigned long long v[] = {
+        0, 1, 9, 10, 99, 100, 4294967295ull, 4294967296ull, 18446744073709551615ull};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         struct buf b;
         char want[32];

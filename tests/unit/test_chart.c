@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chart.h"
-#include "chart_png.h"
+#include "report/chart.h"
+#include "report/chart_png.h"
 
 static void test_ticks(void **state)
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "topology.h"
+#include "model/config.h"
+#include "model/topology.h"
 
 static const char *data_dir(void)
 {
@@ -23,19 +23,16 @@ static const char *data_dir(void)
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap + 1);
     size_t r;
     while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
         n += r;
-        if (n == cap)
-            b = realloc(b, (cap *= 2) + 1);
+        if (n == cap) b = realloc(b, (cap *= 2) + 1);
     }
     fclose(f);
-    if (b)
-        b[n] = '\0';
+    if (b) b[n] = '\0';
     *len = n;
     return b;
 }
@@ -73,8 +70,7 @@ static struct config *parse_str(const char *text, char *err, size_t errlen)
 {
     struct config *c = NULL;
     int rc = config_parse(text, strlen(text), "config.json", &c, err, errlen);
-    if (rc < 0)
-        assert_null(c);
+    if (rc < 0) assert_null(c);
     return c;
 }
 
@@ -82,8 +78,7 @@ static struct config *must_parse(const char *text)
 {
     char err[512] = "";
     struct config *c = parse_str(text, err, sizeof err);
-    if (!c)
-        print_error("unexpected error: %s\n", err);
+    if (!c) print_error("unexpected error: %s\n", err);
     assert_non_null(c);
     return c;
 }
@@ -107,8 +102,7 @@ static void test_bad_fixtures(void **state)
             free(text);
             continue;
         }
-        if (elen && want[elen - 1] == '\n')
-            want[--elen] = '\0';
+        if (elen && want[elen - 1] == '\n') want[--elen] = '\0';
         assert_null(strchr(want, '\n')); /* exactly one line */
         struct config *c = (struct config *)1;
         char err[512] = "";
@@ -136,8 +130,7 @@ static void test_bad_fixtures(void **state)
         if (l > 4 && strcmp(e->d_name + l - 4, ".err") == 0) {
             snprintf(path, sizeof path, "%s/%.*s.json", dir, (int)(l - 4), e->d_name);
             FILE *f = fopen(path, "rb");
-            if (!f)
-                print_error("%s: no .json file\n", e->d_name);
+            if (!f) print_error("%s: no .json file\n", e->d_name);
             assert_non_null(f);
             fclose(f);
         }
@@ -157,8 +150,7 @@ static void test_good_fixtures(void **state)
         struct config *c = NULL;
         char err[512] = "";
         int rc = config_load_file(path, &c, err, sizeof err);
-        if (rc != 0)
-            print_error("%s: %s\n", names[i], err);
+        if (rc != 0) print_error("%s: %s\n", names[i], err);
         assert_int_equal(rc, 0);
         assert_non_null(c->topo);
         assert_true(c->ntests >= 1);
@@ -253,8 +245,8 @@ static void test_case_and_last_wins(void **state)
     struct config *c = NULL;
     assert_int_equal(config_load_file(path, &c, err, sizeof err), 0);
     assert_int_equal(topology_count(c->topo), 1); /* the second backends_map won */
-    assert_true(c->tests[0].qps == 20.0);       /* "QPS" after "qps"; null changes nothing */
-    assert_false(c->tls);                       /* "istlsenabled" came last */
+    assert_true(c->tests[0].qps == 20.0);         /* "QPS" after "qps"; null changes nothing */
+    assert_false(c->tls);                         /* "istlsenabled" came last */
     assert_int_equal(c->nwarnings, 1);
     char want[600];
     snprintf(want, sizeof want, "%s: load_tests[0]: unknown key \"typo\" ignored", path);
@@ -309,11 +301,11 @@ static void test_go_unicode_fold(void **state)
 
 static void test_plain_and_node_urls(void **state)
 {
-    struct config *c = must_parse(
-        "{\"backends_map\": {\"0\": [\"12\"], \"12\": []}, \"load_tests\": ["
-        "{\"test_name\": \"a\", \"url\": \"http://12:9080/q?x=1\"},"
-        "{\"test_name\": \"b\", \"url\": \"https://NODE-12.tls-e2e.svc.cluster.local\"},"
-        "{\"test_name\": \"c\", \"url\": \"http://service-0\"}]}");
+    struct config *c =
+        must_parse("{\"backends_map\": {\"0\": [\"12\"], \"12\": []}, \"load_tests\": ["
+                   "{\"test_name\": \"a\", \"url\": \"http://12:9080/q?x=1\"},"
+                   "{\"test_name\": \"b\", \"url\": \"https://NODE-12.tls-e2e.svc.cluster.local\"},"
+                   "{\"test_name\": \"c\", \"url\": \"http://service-0\"}]}");
     assert_string_equal(topology_name(c->topo, c->tests[0].node), "12");
     assert_string_equal(c->tests[0].path, "/q?x=1");
     assert_string_equal(topology_name(c->topo, c->tests[1].node), "12");

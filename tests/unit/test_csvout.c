@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "csvout.h"
-#include "promapi.h"
+#include "metrics/csvout.h"
+#include "metrics/promapi.h"
 
 static char *slurp(const char *path, size_t *len)
 {

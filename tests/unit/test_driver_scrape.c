@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver_scrape.h"
-#include "results.h"
-#include "series.h"
+#include "run/driver_scrape.h"
+#include "run/results.h"
+#include "metrics/series.h"
 
 struct got {
     char line[16][160];

@@ -1,16 +1,17 @@
 /* Unit tests for duration.c: Go-style durations to microseconds and back. */
 #include "cm.h"
 
-#include "duration.h"
+#include "base/duration.h"
 
 static void test_parse(void **state)
 {
     static const struct {
         const char *in;
         int64_t us;
-    } ok[] = {{"10s", 10000000},  {"1m", 60000000}, {"500ms", 500000}, {"250us", 250},
-              {"1m30s", 90000000}, {"1.5s", 1500000}, {"2h", 7200000000LL}, {"30", 30000000},
-              {"0", 0},           {"1500ns", 2}};
+    } ok[] = {{"10s", 10000000},    {"1m", 60000000},    {"500ms", 500000},
+              {"250us", 250},       {"1m30s", 90000000}, {"1.5s", 1500000},
+              {"2h", 7200000000LL}, {"30", 30000000},    {"0", 0},
+              {"1500ns", 2}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t us = -1;
         assert_int_equal(duration_parse(ok[i].in, &us), 0);

@@ -17,12 +17,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "errbuf.h"
-#include "exporter.h"
-#include "mono.h"
+#include "base/errbuf.h"
+#include "metrics/exporter.h"
+#include "base/mono.h"
 
-#define BODY "# TYPE container_memory_working_set_bytes gauge\n" \
-             "container_memory_working_set_bytes{container=\"app\",namespace=\"ns\",pod=\"node-0-0\"} 1048576\n"
+#define BODY                                                                                       \
+    "# TYPE container_memory_working_set_bytes gauge\n"                                            \
+    "container_memory_working_set_bytes{container=\"app\",namespace=\"ns\",pod=\"node-0-0\"} "     \
+    "1048576\n"
 
 struct fixture {
     int calls;
@@ -43,7 +45,8 @@ static int dial(int port)
     assert_true(fd >= 0);
     struct timeval tv = {.tv_sec = 5};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     return fd;
@@ -68,8 +71,8 @@ static int read_response(int fd, char *out, size_t cap, int head_only)
     while (!(end = strstr(out, "\r\n\r\n"))) {
         assert_true(n < cap - 1);
         ssize_t r = read(fd, out + n, 1); /* byte by byte: never eat the next response */
-        if (r <= 0) fail_msg("connection ended before a complete head (%zu bytes: %.*s)", n,
-                             (int)n, out);
+        if (r <= 0)
+            fail_msg("connection ended before a complete head (%zu bytes: %.*s)", n, (int)n, out);
         n += (size_t)r;
         out[n] = '\0';
     }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flags.h"
+#include "base/flags.h"
 
 static void test_parse(void **state)
 {
@@ -26,8 +26,8 @@ static void test_parse(void **state)
         {"H", FLAG_STRLIST, &hdr, "K:V", "header", NULL},
         {NULL},
     };
-    char *argv[] = {"load", "-qps", "100", "--c=4", "-t", "5s", "-k", "-H", "a: b",
-                    "http://x/", "-H=c: d", "-json", "-", NULL};
+    char *argv[] = {"load", "-qps", "100",       "--c=4",   "-t",    "5s", "-k",
+                    "-H",   "a: b", "http://x/", "-H=c: d", "-json", "-",  NULL};
     int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
     char *pos[16];
     int npos;
@@ -100,17 +100,17 @@ static void test_int_edges(void **state)
                      (long long)good[i].want);
     }
     static const char *const bad[] = {
-        "",                     /* empty */
-        " ",                    /* only space */
-        "-",                    /* sign alone */
+        "",  /* empty */
+        " ", /* only space */
+        "-", /* sign alone */
         "+",
-        "+-1",                  /* two signs */
+        "+-1", /* two signs */
         "--1",
-        "- 1",                  /* space after the sign */
-        "1 ",                   /* trailing garbage */
+        "- 1", /* space after the sign */
+        "1 ",  /* trailing garbage */
         "12x",
         "x12",
-        "0x10",                 /* base 10 only */
+        "0x10", /* base 10 only */
         "1e3",
         "1.5",
         "1,000",

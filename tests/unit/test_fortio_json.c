@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fortio_json.h"
-#include "hist.h"
+#include "load/fortio_json.h"
+#include "load/hist.h"
 
 static struct loadgen_result *make_result(void)
 {
@@ -179,9 +179,15 @@ static void test_go_duration(void **state)
     static const struct {
         int64_t us;
         const char *s;
-    } c[] = {{0, "0s"},          {5000000, "5s"},        {60000000, "1m0s"},
-             {90000000, "1m30s"}, {3600000000LL, "1h0m0s"}, {1500000, "1.5s"},
-             {500000, "500ms"},   {1500, "1.5ms"},         {250, "250\xc2\xb5s"},
+    } c[] = {{0, "0s"},
+             {5000000, "5s"},
+             {60000000, "1m0s"},
+             {90000000, "1m30s"},
+             {3600000000LL, "1h0m0s"},
+             {1500000, "1.5s"},
+             {500000, "500ms"},
+             {1500, "1.5ms"},
+             {250, "250\xc2\xb5s"},
              {3723000001LL, "1h2m3.000001s"}};
     char b[32];
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)

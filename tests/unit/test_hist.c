@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hist.h"
+#include "load/hist.h"
 
 #define LOWEST  1
 #define HIGHEST 3600000000LL

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "http_parse.h"
+#include "net/http_parse.h"
 
 /* ---- guard page ---- */
 

@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hist.h"
-#include "loadgen.h"
-#include "mono.h"
-#include "sock.h"
+#include "load/hist.h"
+#include "load/loadgen.h"
+#include "base/mono.h"
+#include "net/sock.h"
 
 /* ---- a tiny keep-alive responder: "200 OK", empty body ---- */
 
@@ -79,7 +79,8 @@ static void *srv_main(void *arg)
             }
         }
     }
-    for (int i = 0; i < n; i++) close(p[i + 1].fd);
+    for (int i = 0; i < n; i++)
+        close(p[i + 1].fd);
     return NULL;
 }
 
@@ -388,12 +389,9 @@ static void test_ctl_stop_in_preflight(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_opts_check),
-        cmocka_unit_test(test_refused_is_one_line),
-        cmocka_unit_test(test_exact_count),
-        cmocka_unit_test(test_ctl_stop_and_progress),
-        cmocka_unit_test(test_ctl_abort_in_flight),
-        cmocka_unit_test(test_ctl_stop_in_preflight),
+        cmocka_unit_test(test_opts_check),          cmocka_unit_test(test_refused_is_one_line),
+        cmocka_unit_test(test_exact_count),         cmocka_unit_test(test_ctl_stop_and_progress),
+        cmocka_unit_test(test_ctl_abort_in_flight), cmocka_unit_test(test_ctl_stop_in_preflight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "loop.h"
+#include "net/loop.h"
 
 static int fired[16];
 static int nfired;
@@ -121,7 +121,8 @@ static void test_poll_bounded(void **state)
     loop_timer_init(&t, on_poll_timer, NULL);
     mono_us t0 = mono_now();
     assert_int_equal(loop_timer_at(l, &t, t0 + 5000), 0);
-    while (!poll_fired) assert_int_equal(loop_once(l, -1), 0);
+    while (!poll_fired)
+        assert_int_equal(loop_once(l, -1), 0);
     mono_us el = mono_now() - t0;
     assert_true(el >= 5000);
     assert_true(el < MONO_US_PER_SEC);

@@ -1,13 +1,13 @@
 /* Unit tests for natcmp.c: digit runs by value, a total order. */
 #include "cm.h"
 
-#include "natcmp.h"
+#include "base/natcmp.h"
 
 static void test_order(void **state)
 {
-    static const char *const sorted[] = {"",       "0",        "1",       "2",       "10",
-                                         "10a",    "a",        "ab",      "node-2",  "node-2-0",
-                                         "node-2-1", "node-10", "node-10-0", "x7", "x10"};
+    static const char *const sorted[] = {"",         "0",       "1",         "2",      "10",
+                                         "10a",      "a",       "ab",        "node-2", "node-2-0",
+                                         "node-2-1", "node-10", "node-10-0", "x7",     "x10"};
     size_t n = sizeof sorted / sizeof sorted[0];
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(natcmp(sorted[i], sorted[i]), 0);

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mono.h"
-#include "procstat.c" /* statics: scan_all, sample_one (the library's copy is not linked) */
+#include "base/mono.h"
+#include "metrics/procstat.c" /* statics: scan_all, sample_one (the library's copy is not linked) */
 
 #define MiB (1024.0 * 1024.0)
 
@@ -228,9 +228,8 @@ static void test_tree_member_exits_mid_sample(void **state)
     char err[256];
     pid_t kid = start_child(1, 0.3, 0);
     struct procstat *ps = procstat_new(1, NULL, err, sizeof(err));
-    assert_int_equal(procstat_add(ps, getpid(), "node-0-0", "app", "ns", PROCSTAT_TREE, err,
-                                  sizeof(err)),
-                     0);
+    assert_int_equal(
+        procstat_add(ps, getpid(), "node-0-0", "app", "ns", PROCSTAT_TREE, err, sizeof(err)), 0);
     size_t nold;
     struct pinfo *old = scan_all(&nold); /* the kid is live in it */
     assert_non_null(old);

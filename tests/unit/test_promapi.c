@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csvout.h"
-#include "mono.h"
-#include "promapi.h"
+#include "metrics/csvout.h"
+#include "base/mono.h"
+#include "metrics/promapi.h"
 
 static char *slurp(const char *rel, size_t *len)
 {

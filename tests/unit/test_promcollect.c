@@ -22,11 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "errbuf.h"
-#include "mono.h"
-#include "promcollect.h"
-#include "results.h"
+#include "model/config.h"
+#include "base/errbuf.h"
+#include "base/mono.h"
+#include "run/promcollect.h"
+#include "run/results.h"
 
 struct warns {
     char lines[16][2 * ERRBUF_LEN];
@@ -114,8 +114,8 @@ static void test_closed_port(void **state)
     assert_int_equal(r.failed, 3);
     assert_int_equal(r.cancelled, 0);
     print_message("# closed port: 3 metrics failed in %.2fs\n", took);
-    assert_true(took >= 0.5);  /* the first metric retried (backoff 0.1+0.2+0.4 s) */
-    assert_true(took < 8.0);   /* ... and the others did not */
+    assert_true(took >= 0.5); /* the first metric retried (backoff 0.1+0.2+0.4 s) */
+    assert_true(took < 8.0);  /* ... and the others did not */
     assert_true(warned(&w, "fewer than 3 query steps"));
     assert_true(warned(&w, "test t: metric mem: "));
     assert_true(warned(&w, "test t: metric rps: "));
@@ -156,9 +156,8 @@ static void test_cancelled(void **state)
     struct promcollect_opts o = {.cancel = &cancel, .warn = on_warn, .warn_arg = &w};
     struct promcollect_result r;
     mono_us t0 = mono_now();
-    assert_int_equal(promcollect_run(url, metrics, 3, 1700000000, 1700000060, 10, st, "t", "ts",
-                                     &o, &r),
-                     -1);
+    assert_int_equal(
+        promcollect_run(url, metrics, 3, 1700000000, 1700000060, 10, st, "t", "ts", &o, &r), -1);
     assert_true(mono_now() - t0 < MONO_US_PER_SEC);
     assert_int_equal(r.failed, 3);
     assert_int_equal(r.cancelled, 1);
@@ -199,9 +198,8 @@ static void test_hung_bounded(void **state)
     struct promcollect_opts o = {.retry_total_s = 1.0, .warn = on_warn, .warn_arg = &w};
     struct promcollect_result r;
     mono_us t0 = mono_now();
-    assert_int_equal(promcollect_run(url, metrics, 2, 1700000000, 1700000060, 10, st, "t", "ts",
-                                     &o, &r),
-                     -1);
+    assert_int_equal(
+        promcollect_run(url, metrics, 2, 1700000000, 1700000060, 10, st, "t", "ts", &o, &r), -1);
     double took = (double)(mono_now() - t0) / 1e6;
     print_message("# hung server: 2 metrics failed in %.2fs\n", took);
     assert_true(took >= 1.5); /* each request waited for its timeout */
@@ -234,15 +232,17 @@ static void test_hung_cancelled(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     atomic_int cancel = 0;
     struct warns w = {0};
-    struct promcollect_opts o = {.retry_total_s = 10, .request_timeout_s = 10, .cancel = &cancel,
-                                 .warn = on_warn, .warn_arg = &w};
+    struct promcollect_opts o = {.retry_total_s = 10,
+                                 .request_timeout_s = 10,
+                                 .cancel = &cancel,
+                                 .warn = on_warn,
+                                 .warn_arg = &w};
     struct promcollect_result r;
     pthread_t th;
     mono_us t0 = mono_now();
     assert_int_equal(pthread_create(&th, NULL, cancel_later, &cancel), 0);
-    assert_int_equal(promcollect_run(url, metrics, 3, 1700000000, 1700000060, 10, st, "t", "ts",
-                                     &o, &r),
-                     -1);
+    assert_int_equal(
+        promcollect_run(url, metrics, 3, 1700000000, 1700000060, 10, st, "t", "ts", &o, &r), -1);
     double took = (double)(mono_now() - t0) / 1e6;
     pthread_join(th, NULL);
     print_message("# hung server, cancelled after 0.3 s: returned in %.2fs\n", took);

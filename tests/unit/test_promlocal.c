@@ -37,16 +37,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "csvout.h"
-#include "errbuf.h"
-#include "exporter.h"
-#include "mono.h"
-#include "procstat.h"
-#include "promapi.h"
-#include "promcollect.h"
-#include "promlocal.h"
-#include "results.h"
+#include "model/config.h"
+#include "metrics/csvout.h"
+#include "base/errbuf.h"
+#include "metrics/exporter.h"
+#include "base/mono.h"
+#include "metrics/procstat.h"
+#include "metrics/promapi.h"
+#include "run/promcollect.h"
+#include "metrics/promlocal.h"
+#include "run/results.h"
 
 static char *tmpdir(void)
 {
@@ -100,8 +100,7 @@ static void test_targets_json(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(e0, "targets"), 0)),
                         "127.0.0.1:4000");
     assert_string_equal(json_string_value(json_object_get(l0, "pod")), "node-0-0");
-    assert_string_equal(json_string_value(json_object_get(l0, "kubernetes_pod_name")),
-                        "node-0-0");
+    assert_string_equal(json_string_value(json_object_get(l0, "kubernetes_pod_name")), "node-0-0");
     assert_string_equal(json_string_value(json_object_get(l0, "namespace")), "tls-e2e");
     assert_string_equal(json_string_value(json_object_get(l0, "container")), "app");
     assert_string_equal(json_string_value(json_object_get(l0, "job")), PROMLOCAL_JOB_SERVE);
@@ -155,7 +154,8 @@ static void test_start_failures(void **state)
                              "package prometheus)");
     o.bin = "/nonexistent/prometheus";
     assert_null(promlocal_start(&o, err, sizeof err));
-    assert_string_equal(err, "prometheus binary /nonexistent/prometheus: No such file or directory");
+    assert_string_equal(err,
+                        "prometheus binary /nonexistent/prometheus: No such file or directory");
 
     /* a "prometheus" that logs one line and exits 3 */
     char fake[700];
@@ -289,8 +289,10 @@ static void test_live_collect(void **state)
          "(pod, path)"},
         {"memory_MiB_by_replica_set",
          "sum(label_replace(container_memory_working_set_bytes{container=\"app\",pod=~\"node-.*\"},"
-         " \"replica_set\", \"$1\", \"pod\", \"(node-[0-9]+)-.*\")) by (replica_set) / (1024*1024)"},
-        {"container_cpu_usage_seconds_total", "container_cpu_usage_seconds_total{container=\"app\"}"},
+         " \"replica_set\", \"$1\", \"pod\", \"(node-[0-9]+)-.*\")) by (replica_set) / "
+         "(1024*1024)"},
+        {"container_cpu_usage_seconds_total",
+         "container_cpu_usage_seconds_total{container=\"app\"}"},
         {"nothing_here", "meshperf_no_such_metric_anywhere"},
         {"bad_promql", "sum(rate(meshperf_requests_total[5s]"},
     };
@@ -321,7 +323,8 @@ static void test_live_collect(void **state)
             fail_msg("%s differs from a direct query_range:\n--- got\n%s--- want\n%s", m[i].name,
                      got, want);
         int rows = 0;
-        for (char *p = got; (p = strchr(p, '\n')); p++) rows++;
+        for (char *p = got; (p = strchr(p, '\n')); p++)
+            rows++;
         print_message("# %s.csv: %d data rows\n", m[i].name, rows - 1);
         if (i < 3) assert_true(rows - 1 >= 4);
         if (i == 3) assert_string_equal(got, "timestamp,nothing_here,normalized_ts\n");
@@ -446,12 +449,9 @@ static void test_live_hold(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_targets_json),
-        cmocka_unit_test(test_config_yml),
-        cmocka_unit_test(test_start_failures),
-        cmocka_unit_test(test_live_collect),
-        cmocka_unit_test(test_live_port_race),
-        cmocka_unit_test(test_live_hold),
+        cmocka_unit_test(test_targets_json),   cmocka_unit_test(test_config_yml),
+        cmocka_unit_test(test_start_failures), cmocka_unit_test(test_live_collect),
+        cmocka_unit_test(test_live_port_race), cmocka_unit_test(test_live_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "report_html.h"
-#include "report_read.h"
+#include "report/report.h"
+#include "report/report_html.h"
+#include "report/report_read.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 

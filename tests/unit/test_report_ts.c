@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "report_read.h"
-#include "report_ts.h"
+#include "report/report.h"
+#include "report/report_read.h"
+#include "report/report_ts.h"
 
 #define NEAR(a, b)                                                                                 \
     do {                                                                                           \

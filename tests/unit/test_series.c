@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "series.h"
+#include "metrics/series.h"
 
 static void check_double(double v, const char *want)
 {

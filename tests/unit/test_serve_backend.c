@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "serve_backend.h"
+#include "serve/serve_backend.h"
 
 static void test_parse(void **state)
 {
@@ -36,9 +36,8 @@ static void test_credentials_hidden(void **state)
 {
     struct serve_backends b;
     char err[512] = "";
-    assert_int_equal(serve_backends_parse("n=http://alice:s3cret@127.0.0.1:4001/x", &b, err,
-                                          sizeof err),
-                     0);
+    assert_int_equal(
+        serve_backends_parse("n=http://alice:s3cret@127.0.0.1:4001/x", &b, err, sizeof err), 0);
     assert_string_equal(b.b[0].replicas[0].url, "http://***@127.0.0.1:4001/x");
     assert_null(strstr(b.b[0].replicas[0].req_prefix, "s3cret"));
     serve_backends_free(&b);

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "serve_echo.h"
-#include "serve_query.h"
+#include "serve/serve_echo.h"
+#include "serve/serve_query.h"
 
 static const struct serve_echo_limits lim = {1000000, 4096};
 
@@ -20,9 +20,8 @@ static void test_plain_knobs(void **state)
 {
     struct serve_echo e;
     char err[256] = "";
-    assert_int_equal(parse("delay=10ms&status=503&size=100&header=X-A:%20b&close=1&other=z", &e,
-                           err),
-                     0);
+    assert_int_equal(
+        parse("delay=10ms&status=503&size=100&header=X-A:%20b&close=1&other=z", &e, err), 0);
     assert_true(e.any);
     assert_int_equal(e.delay.n, 1);
     assert_int_equal(e.delay.value[0], 10000);
@@ -59,9 +58,12 @@ static void test_weighted(void **state)
     int n503 = 0, n429 = 0, n200 = 0;
     for (int i = 0; i < 100000; i++) {
         int64_t s = serve_choices_pick(&e.status, serve_echo_roll(&rng), 200);
-        if (s == 503) n503++;
-        else if (s == 429) n429++;
-        else n200++;
+        if (s == 503)
+            n503++;
+        else if (s == 429)
+            n429++;
+        else
+            n200++;
     }
     assert_in_range(n503, 4500, 5500);
     assert_in_range(n429, 9300, 10700);
@@ -74,7 +76,7 @@ static void test_caps_and_errors(void **state)
     char err[256] = "";
     assert_int_equal(parse("delay=5s&size=999999", &e, err), 0);
     assert_int_equal(e.delay.value[0], 1000000); /* clamped to max delay */
-    assert_int_equal(e.size, 4096);               /* clamped to max size */
+    assert_int_equal(e.size, 4096);              /* clamped to max size */
     assert_int_equal(parse("status=503:60,429:50", &e, err), -1);
     assert_non_null(strstr(err, "status"));
     assert_non_null(strstr(err, "> 100"));
@@ -97,9 +99,10 @@ static void test_framing_headers_refused(void **state)
 {
     struct serve_echo e;
     char err[256] = "";
-    const char *bad[] = {"header=Content-Length:0", "header=content-length:%2012",
-                         "header=TRANSFER-ENCODING:chunked", "header=Transfer-Encoding:identity",
-                         "header=Connection:close", "header=X-A:1&header=connection:keep-alive"};
+    const char *bad[] = {
+        "header=Content-Length:0",          "header=content-length:%2012",
+        "header=TRANSFER-ENCODING:chunked", "header=Transfer-Encoding:identity",
+        "header=Connection:close",          "header=X-A:1&header=connection:keep-alive"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         assert_int_equal(parse(bad[i], &e, err), -1);
@@ -146,10 +149,8 @@ static void test_query(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_knobs),
-        cmocka_unit_test(test_weighted),
-        cmocka_unit_test(test_caps_and_errors),
-        cmocka_unit_test(test_framing_headers_refused),
+        cmocka_unit_test(test_plain_knobs),     cmocka_unit_test(test_weighted),
+        cmocka_unit_test(test_caps_and_errors), cmocka_unit_test(test_framing_headers_refused),
         cmocka_unit_test(test_query),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

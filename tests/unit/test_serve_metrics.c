@@ -5,16 +5,16 @@
 
 #include <string.h>
 
-#include "serve_metrics.h"
+#include "serve/serve_metrics.h"
 
 static void test_render(void **state)
 {
     struct serve_stats *a = serve_stats_new(1), *b = serve_stats_new(1);
     assert_non_null(a);
-    serve_stats_request(a, SERVE_PATH_ROOT, 200, 50);     /* bucket 0.0001 */
-    serve_stats_request(b, SERVE_PATH_ROOT, 200, 2000);   /* bucket 0.0025 */
+    serve_stats_request(a, SERVE_PATH_ROOT, 200, 50);      /* bucket 0.0001 */
+    serve_stats_request(b, SERVE_PATH_ROOT, 200, 2000);    /* bucket 0.0025 */
     serve_stats_request(b, SERVE_PATH_ROOT, 500, 9999999); /* +Inf */
-    serve_stats_request(a, SERVE_PATH_ECHO, 1234, 1);     /* bad code -> 0 */
+    serve_stats_request(a, SERVE_PATH_ECHO, 1234, 1);      /* bad code -> 0 */
     serve_counter_add(&a->backend[0][SERVE_TIMEOUT], 2);
     serve_counter_add(&b->backend[0][SERVE_TIMEOUT], 1);
     serve_gauge_add(&a->open_conns, 3);

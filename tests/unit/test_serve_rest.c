@@ -27,7 +27,7 @@ static char *test_strdup(const char *s)
 
 #undef strdup
 #define strdup test_strdup
-#include "serve_rest.c"
+#include "serve/serve_rest.c"
 #undef strdup
 
 struct got {

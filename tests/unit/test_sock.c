@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sock.h"
+#include "net/sock.h"
 
 /* What getaddrinfo gives for host:port, as sock_resolve did before. */
 static void via_getaddrinfo(const char *host, int port, struct sock_addr *out)
@@ -33,9 +33,9 @@ static void via_getaddrinfo(const char *host, int port, struct sock_addr *out)
 
 static void test_literals_as_getaddrinfo(void **state)
 {
-    static const char *const hosts[] = {"127.0.0.1", "0.0.0.0",   "255.255.255.255", "10.1.2.3",
-                                        "::1",       "::",        "fe80::1",         "2001:db8::42",
-                                        "::ffff:1.2.3.4", "127.1", "0x7f.1"};
+    static const char *const hosts[] = {
+        "127.0.0.1", "0.0.0.0",      "255.255.255.255", "10.1.2.3", "::1",   "::",
+        "fe80::1",   "2001:db8::42", "::ffff:1.2.3.4",  "127.1",    "0x7f.1"};
     static const int ports[] = {0, 80, 9080, 65535};
     for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
         for (size_t j = 0; j < sizeof ports / sizeof *ports; j++) {

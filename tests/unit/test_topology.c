@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "natcmp.h"
-#include "topology.h"
+#include "base/natcmp.h"
+#include "model/topology.h"
 
 /* Build from "a>b" edge strings and lone "a" nodes; asserts success. */
 static struct topology *build(const char *const *spec, size_t n)
@@ -82,8 +82,7 @@ static void test_start_order_is_topological(void **state)
     srand(7);
     for (int i = 0; i < 300; i++) {
         int x = rand() % 100, y = rand() % 100;
-        if (x == y)
-            continue;
+        if (x == y) continue;
         snprintf(a, sizeof a, "%d", x > y ? x : y);
         snprintf(b, sizeof b, "%d", x > y ? y : x);
         assert_int_equal(topology_add_edge(t, a, b, err, sizeof err), 0);
@@ -102,8 +101,7 @@ static void test_start_order_is_topological(void **state)
             assert_true(pos[bk[k]] < pos[i]); /* backends start first */
             assert_true(topology_depth(t, bk[k]) < topology_depth(t, i));
         }
-        if (i)
-            assert_true(natcmp(topology_name(t, i - 1), topology_name(t, i)) < 0);
+        if (i) assert_true(natcmp(topology_name(t, i - 1), topology_name(t, i)) < 0);
     }
     free(pos);
     topology_free(t);
@@ -227,7 +225,7 @@ static void test_resolve(void **state)
         {"https://service-0/", "0", "/", ""},
         {"http://12:9080/x", "12", "/x", ""},
         {"http://0", "0", "/", ""},
-        {"http://node-1/", "1", "/", ""},       /* prefix first: node "1", not "node-1" */
+        {"http://node-1/", "1", "/", ""}, /* prefix first: node "1", not "node-1" */
         {"http://service-node-1/", "node-1", "/", ""},
         {"http://user:pw@service-0/p", "0", "/p", ""},
     };
@@ -252,14 +250,13 @@ static void test_resolve(void **state)
         {"ftp://service-0/", "bad URL 'ftp://service-0/': scheme must be http or https"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(topology_resolve_url(t, bad[i].url, &node, path, sizeof path, NULL, 0,
-                                              err, sizeof err),
-                         -1);
+        assert_int_equal(
+            topology_resolve_url(t, bad[i].url, &node, path, sizeof path, NULL, 0, err, sizeof err),
+            -1);
         assert_string_equal(err, bad[i].err);
     }
-    assert_int_equal(topology_resolve_url(t, "http://0/abcdef", &node, path, 4, NULL, 0, err,
-                                          sizeof err),
-                     -1);
+    assert_int_equal(
+        topology_resolve_url(t, "http://0/abcdef", &node, path, 4, NULL, 0, err, sizeof err), -1);
     assert_string_equal(err, "path too long");
     topology_free(t);
 }
@@ -267,12 +264,9 @@ static void test_resolve(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_diamond),
-        cmocka_unit_test(test_start_order_is_topological),
-        cmocka_unit_test(test_cycles),
-        cmocka_unit_test(test_long_chain),
-        cmocka_unit_test(test_name_errors),
-        cmocka_unit_test(test_labels_and_quote),
+        cmocka_unit_test(test_diamond),     cmocka_unit_test(test_start_order_is_topological),
+        cmocka_unit_test(test_cycles),      cmocka_unit_test(test_long_chain),
+        cmocka_unit_test(test_name_errors), cmocka_unit_test(test_labels_and_quote),
         cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sock.h"
-#include "transport.h"
+#include "net/sock.h"
+#include "net/transport.h"
 
 /* ---- helpers ---- */
 

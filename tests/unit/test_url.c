@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "url.h"
+#include "net/url.h"
 
 static void ok(const char *s, struct url *u)
 {

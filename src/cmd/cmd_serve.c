@@ -1,0 +1,182 @@
+/* cmd_serve.c: `meshperf serve`: flags and environment to a serve_config,
+ * backends parsed and resolved, the listener bound, "listening on
+ * HOST:PORT" written as the first stdout line (without stdio: nothing on
+ * serve's start-up or idle path uses the printf family, which would stay
+ * resident; error paths do use it), then serve_run until
+ * SIGTERM/SIGINT (drain, exit 0). */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "cmd/cmd.h"
+#include "base/errbuf.h"
+#include "base/exitcode.h"
+#include "base/flags.h"
+#include "serve/serve.h"
+
+static void usage(FILE *f, const struct flag *t)
+{
+    fprintf(f, "usage: meshperf serve [flags]\n\n"
+               "The node service: GET / calls every backend concurrently (200 if all answered\n"
+               "200, else 500); /health; /metrics (Prometheus); echo knobs on /echo (and on /\n"
+               "without backends): delay=10ms or 150us:10,2ms:5, status=503 or 503:5,429:10,\n"
+               "size=N, header=K:V, close=1; Fortio's REST API under /fortio/rest/.\n\n"
+               "flags:\n");
+    flags_usage(f, t);
+    fprintf(f, "\nenvironment: BACKENDS (as -backends; the flag wins).\n");
+}
+
+/* "listening on HOST:PORT\n" ("[HOST]:PORT" for IPv6) on stdout, with one
+ * write(2) and no stdio: the line is the only thing serve prints while it
+ * runs, and printf would fault in ~300 KiB of libc that then stays
+ * resident (idle RSS, issue #3). A host longer than 255 bytes is cut. */
+static void print_listening(const char *host, int port)
+{
+    struct buf b;
+    buf_init(&b, 300);
+    bool v6 = strchr(host, ':') != NULL;
+    size_t hl = strlen(host);
+    int rc = buf_puts(&b, v6 ? "listening on [" : "listening on ");
+    if (!rc) rc = buf_append(&b, host, hl > 255 ? 255 : hl); /* a DNS name has at most 253 */
+    if (!rc) rc = buf_puts(&b, v6 ? "]:" : ":");
+    if (!rc) rc = buf_put_u64(&b, port < 0 ? 0 : (unsigned)port);
+    if (!rc) rc = buf_puts(&b, "\n");
+    for (size_t off = 0; !rc && off < b.len;) {
+        ssize_t w = write(STDOUT_FILENO, b.data + off, b.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    buf_free(&b);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    int64_t port = 9080, threads = 1, max_conns = 10000, max_size = 10 << 20, pool = 64;
+    int64_t max_header = 16384, max_body = 1 << 20;
+    int64_t backend_timeout = 3000000, max_delay = 10000000, idle = 60000000, header = 10000000;
+    int64_t drain = 10000000;
+    const char *listen = "0.0.0.0", *backends = NULL, *name = NULL, *data_dir = NULL;
+    bool backends_seen = false;
+    const struct flag table[] = {
+        {"port", FLAG_INT, &port, "N", "TCP port (default 9080; 0 = ephemeral)", NULL},
+        {"listen", FLAG_STRING, &listen, "ADDR", "listen address (default 0.0.0.0)", NULL},
+        {"backends", FLAG_STRING, &backends, "LIST",
+         "backends: URL,URL,... ; replicas URL|URL ; optional name= prefix", &backends_seen},
+        {"backend-timeout", FLAG_DURATION, &backend_timeout, "D",
+         "per-backend call timeout (default 3s)", NULL},
+        {"backend-pool", FLAG_INT, &pool, "N",
+         "keep-alive connections per backend replica per thread (default 64)", NULL},
+        {"max-connections", FLAG_INT, &max_conns, "N",
+         "client connections at once (split evenly over -threads); more are answered 503 "
+         "and closed (default 10000)",
+         NULL},
+        {"max-delay", FLAG_DURATION, &max_delay, "D", "cap on echo delay= (default 10s)", NULL},
+        {"max-size", FLAG_INT, &max_size, "BYTES", "cap on echo size= (default 10485760)", NULL},
+        {"max-header-bytes", FLAG_INT, &max_header, "BYTES",
+         "larger request heads get 431 (default 16384)", NULL},
+        {"max-body-bytes", FLAG_INT, &max_body, "BYTES",
+         "larger request bodies get 413 (default 1048576)", NULL},
+        {"idle-timeout", FLAG_DURATION, &idle, "D",
+         "close keep-alive connections idle this long (default 60s)", NULL},
+        {"header-timeout", FLAG_DURATION, &header, "D",
+         "a request must arrive whole within this (default 10s; slowloris)", NULL},
+        {"drain-timeout", FLAG_DURATION, &drain, "D",
+         "on SIGTERM, wait at most this for in-flight requests (default 10s)", NULL},
+        {"threads", FLAG_INT, &threads, "N", "worker threads, SO_REUSEPORT (default 1)", NULL},
+        {"name", FLAG_STRING, &name, "NAME", "a label for logs and /health", NULL},
+        {"data-dir", FLAG_STRING, &data_dir, "DIR",
+         "REST runs with save=on write <ID>.json here (default: not saved)", NULL},
+        {NULL},
+    };
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int npos = 0;
+    char err[ERRBUF_LEN] = "";
+    if (!pos) return EXIT_FAILED;
+    int rc = flags_parse(table, argc, argv, pos, &npos, err, sizeof err);
+    free(pos);
+    if (rc == FLAGS_HELP) {
+        usage(stdout, table);
+        return EXIT_OK;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "meshperf serve: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (npos > 0) {
+        fprintf(stderr, "meshperf serve: unexpected argument (serve takes only flags)\n");
+        return EXIT_USAGE;
+    }
+#define CHECK(cond, ...)                                                                           \
+    if (!(cond)) {                                                                                 \
+        fprintf(stderr, "meshperf serve: " __VA_ARGS__);                                           \
+        fputc('\n', stderr);                                                                       \
+        return EXIT_USAGE;                                                                         \
+    }
+    CHECK(port >= 0 && port <= 65535, "flag -port: %lld is not a port (0..65535)", (long long)port);
+    CHECK(threads >= 1 && threads <= 256, "flag -threads: want 1..256, got %lld",
+          (long long)threads);
+    CHECK(max_conns >= 1, "flag -max-connections: want >= 1");
+    CHECK(pool >= 1 && pool <= 100000, "flag -backend-pool: want 1..100000");
+    CHECK(max_size >= 0, "flag -max-size: want >= 0");
+    CHECK(max_header >= 256 && max_header <= (1 << 24),
+          "flag -max-header-bytes: want 256..16777216");
+    CHECK(max_body >= 0 && max_body <= (1LL << 30), "flag -max-body-bytes: want 0..1073741824");
+    CHECK(backend_timeout > 0, "flag -backend-timeout: want > 0");
+    CHECK(idle > 0 && header > 0, "flags -idle-timeout and -header-timeout: want > 0");
+    if (!backends_seen) backends = getenv("BACKENDS");
+    struct serve_backends bs;
+    if (serve_backends_parse(backends, &bs, err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf serve: %s %s\n",
+                backends_seen ? "flag -backends:" : "env BACKENDS:", err);
+        return EXIT_USAGE;
+    }
+    if (serve_backends_resolve(&bs, err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf serve: %s\n", err);
+        serve_backends_free(&bs);
+        return EXIT_USAGE;
+    }
+    /* stop signals are received by serve_run's signalfd: block them in
+     * every thread, before any is created */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    struct serve_config cfg = {
+        .listen_host = listen,
+        .port = (int)port,
+        .threads = (int)threads,
+        .name = name,
+        .backends = &bs,
+        .backend_timeout_us = backend_timeout,
+        .backend_pool = (int)pool,
+        .max_connections = max_conns,
+        .max_delay_us = max_delay,
+        .max_size = max_size,
+        .max_header_bytes = max_header,
+        .max_body_bytes = max_body,
+        .idle_timeout_us = idle,
+        .header_timeout_us = header,
+        .drain_timeout_us = drain,
+        .data_dir = data_dir,
+    };
+    struct serve *s = serve_new(&cfg, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "meshperf serve: %s\n", err);
+        serve_backends_free(&bs);
+        return EXIT_FAILED;
+    }
+    const char *shown = (!strcmp(listen, "0.0.0.0") || !*listen) ? "127.0.0.1" : listen;
+    print_listening(shown, serve_port(s));
+    rc = serve_run(s, &sigs, err, sizeof err);
+    if (rc < 0) fprintf(stderr, "meshperf serve: %s\n", err);
+    serve_free(s);
+    serve_backends_free(&bs);
+    return rc < 0 ? EXIT_FAILED : EXIT_OK;
+}

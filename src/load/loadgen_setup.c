@@ -1,0 +1,197 @@
+/* loadgen_setup.c: the load generator's set-up steps that run once, before
+ * any thread: option defaults and checks (loadgen_opts_*, declared in
+ * loadgen.h), the blocking pre-flight connection that turns a dead target
+ * into one clear line, and the request bytes every connection sends. */
+#include "load/loadgen_setup.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/errbuf.h"
+#include "base/mono.h"
+#include "net/transport.h"
+
+#ifndef MESHPERF_VERSION
+#define MESHPERF_VERSION "dev"
+#endif
+
+/* ---- options ---- */
+
+void loadgen_opts_init(struct loadgen_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->qps = LOADGEN_DEFAULT_QPS;
+    o->duration_us = LOADGEN_DEFAULT_DURATION_US;
+    o->connections = LOADGEN_DEFAULT_CONNECTIONS;
+    o->timeout_us = LOADGEN_DEFAULT_TIMEOUT_US;
+    o->sched_batch = true;
+}
+
+static bool is_tchar(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen)
+{
+    if (!o->url || !*o->url) return errbuf_set(err, errlen, "missing URL");
+    struct url u;
+    if (url_parse(o->url, &u, err, errlen) < 0) return -1;
+    if (!isfinite(o->qps) || o->qps < 0)
+        return errbuf_set(err, errlen, "flag -qps: must be >= 0 (0 = max), got %g", o->qps);
+    if (o->qps > 0 && o->qps < LOADGEN_MIN_QPS)
+        return errbuf_set(err, errlen,
+                          "flag -qps: must be 0 (max) or at least %g (one request per %g s), "
+                          "got %g",
+                          LOADGEN_MIN_QPS, 1 / LOADGEN_MIN_QPS, o->qps);
+    if (o->duration_us < 0) return errbuf_set(err, errlen, "flag -t: must not be negative");
+    if (o->count < 0)
+        return errbuf_set(err, errlen, "flag -n: must not be negative, got %lld",
+                          (long long)o->count);
+    if (o->connections < 1 || o->connections > LOADGEN_MAX_CONNECTIONS)
+        return errbuf_set(err, errlen, "flag -c: connections must be 1..%d, got %d",
+                          LOADGEN_MAX_CONNECTIONS, o->connections);
+    if (o->threads < 0 || o->threads > LOADGEN_MAX_THREADS)
+        return errbuf_set(err, errlen, "flag -threads: must be 0..%d (0 = cores), got %d",
+                          LOADGEN_MAX_THREADS, o->threads);
+    if (o->timeout_us < 0) return errbuf_set(err, errlen, "flag -timeout: must not be negative");
+    for (size_t i = 0; i < o->nheaders; i++) {
+        const char *h = o->headers[i];
+        const char *colon = h ? strchr(h, ':') : NULL;
+        bool bad = !colon || colon == h;
+        for (const char *p = h; !bad && p < colon; p++)
+            bad = !is_tchar((unsigned char)*p);
+        for (const char *p = colon; !bad && *p; p++)
+            bad = (unsigned char)*p < 0x20 && *p != '\t';
+        if (bad)
+            return errbuf_set(err, errlen, "flag -H: '%s' is not of the form 'Name: value'",
+                              h ? h : "(null)");
+    }
+    if (o->method) {
+        bool bad = !*o->method;
+        for (const char *p = o->method; !bad && *p; p++)
+            bad = !is_tchar((unsigned char)*p);
+        if (bad) return errbuf_set(err, errlen, "flag -X: '%s' is not a method token", o->method);
+    }
+    if (o->payload_len > LOADGEN_MAX_PAYLOAD)
+        return errbuf_set(err, errlen, "flag -payload: %zu bytes, more than the %u allowed",
+                          o->payload_len, LOADGEN_MAX_PAYLOAD);
+    return 0;
+}
+
+/* ---- pre-flight and request ---- */
+
+/* Wait for fd to be ready for `events` until deadline, or for stop_fd
+ * (-1 = none) to become readable. 1 ready (preferred when both are), 0
+ * timeout, -1 stopped. */
+static int wait_fd(int fd, short events, mono_us deadline, int stop_fd)
+{
+    for (;;) {
+        mono_us left = deadline - mono_now();
+        if (left <= 0) return 0;
+        struct pollfd p[2] = {{.fd = fd, .events = events}, {.fd = stop_fd, .events = POLLIN}};
+        int ms = left > 1000LL * 1000000 ? 1000000 : (int)((left + 999) / 1000);
+        int rc = poll(p, stop_fd >= 0 ? 2 : 1, ms);
+        if (rc > 0) return p[0].revents || !p[1].revents ? 1 : -1;
+        if (rc == 0) continue; /* the loop head decides on the deadline */
+        if (errno != EINTR) return 1;
+    }
+}
+
+/* One blocking connect (and TLS handshake) so that a dead target gives a
+ * clear line before any thread starts. */
+int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
+                            struct transport_tls_ctx *tls, int64_t timeout_us, int stop_fd,
+                            char *err, size_t errlen)
+{
+    char auth[URL_HOST_MAX + 16];
+    url_authority(u, auth, sizeof auth);
+    const struct sockaddr *sa = (const struct sockaddr *)&addr->ss;
+    mono_us deadline = mono_now() + timeout_us;
+    int fd = sock_connect_nonblock(sa, addr->len);
+    if (fd < 0) return sock_error(err, errlen, "connect", sa, addr->len, -fd);
+    int w = wait_fd(fd, POLLOUT, deadline, stop_fd);
+    if (w <= 0) {
+        close(fd);
+        return w ? 1 : errbuf_set(err, errlen, "connect %s: timed out", auth);
+    }
+    int rc = sock_connect_finish(fd);
+    if (rc < 0) {
+        close(fd);
+        return sock_error(err, errlen, "connect", sa, addr->len, -rc);
+    }
+    if (!tls) {
+        close(fd);
+        return 0;
+    }
+    struct conn_io io;
+    memset(&io, 0, sizeof io);
+    char e[ERRBUF_LEN];
+    if (transport_tls_client_init(&io, fd, tls, u->host, e, sizeof e) < 0)
+        return errbuf_set(err, errlen, "TLS with %s: %s", auth, e);
+    for (;;) {
+        rc = transport_handshake(&io);
+        if (rc == 0) break;
+        if (rc == TRANSPORT_WANT_READ || rc == TRANSPORT_WANT_WRITE) {
+            w = wait_fd(io.fd, rc == TRANSPORT_WANT_READ ? POLLIN : POLLOUT, deadline, stop_fd);
+            if (w <= 0) {
+                transport_close(&io);
+                return w ? 1 : errbuf_set(err, errlen, "TLS handshake with %s: timed out", auth);
+            }
+            continue;
+        }
+        transport_strerror(&io, e, sizeof e);
+        transport_close(&io);
+        return errbuf_set(err, errlen, "TLS handshake with %s: %s", auth, e);
+    }
+    transport_close(&io);
+    return 0;
+}
+
+static bool header_named(const char *h, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncasecmp(h, name, n) && h[n] == ':';
+}
+
+char *loadgen_setup_request(const struct loadgen_opts *o, const struct url *u, size_t *len,
+                            bool *head, char *err, size_t errlen)
+{
+    const char *method = o->method ? o->method : (o->payload ? "POST" : "GET");
+    *head = !strcmp(method, "HEAD");
+    bool has_host = false, has_ua = false, has_len = false, has_te = false;
+    size_t extra = 0;
+    for (size_t i = 0; i < o->nheaders; i++) {
+        has_host |= header_named(o->headers[i], "host");
+        has_ua |= header_named(o->headers[i], "user-agent");
+        has_len |= header_named(o->headers[i], "content-length");
+        has_te |= header_named(o->headers[i], "transfer-encoding");
+        extra += strlen(o->headers[i]) + 2;
+    }
+    char host[URL_HOST_MAX + 16];
+    url_host_header(u, host, sizeof host);
+    size_t cap = strlen(method) + strlen(u->path) + strlen(host) + extra + o->payload_len + 256;
+    char *req = malloc(cap);
+    if (!req) {
+        errbuf_set(err, errlen, "out of memory");
+        return NULL;
+    }
+    int n = snprintf(req, cap, "%s %s HTTP/1.1\r\n", method, u->path);
+    if (!has_host) n += snprintf(req + n, cap - (size_t)n, "Host: %s\r\n", host);
+    if (!has_ua)
+        n += snprintf(req + n, cap - (size_t)n, "User-Agent: meshperf/%s\r\n", MESHPERF_VERSION);
+    for (size_t i = 0; i < o->nheaders; i++)
+        n += snprintf(req + n, cap - (size_t)n, "%s\r\n", o->headers[i]);
+    if (o->payload && !has_len && !has_te)
+        n += snprintf(req + n, cap - (size_t)n, "Content-Length: %zu\r\n", o->payload_len);
+    n += snprintf(req + n, cap - (size_t)n, "\r\n");
+    if (o->payload_len) memcpy(req + n, o->payload, o->payload_len);
+    *len = (size_t)n + o->payload_len;
+    return req;
+}

@@ -1,0 +1,117 @@
+/* platform.h: where a topology runs. One small interface, one backend per
+ * place: local processes on loopback (platform_local.c) now, Kubernetes
+ * later. The driver only talks to this interface.
+ *
+ * Lifecycle: new -> up (start every node, wait until each answers
+ * /health) -> replicas / resolve / health while tests run -> down (end
+ * every process; also after a failed up) -> free. A backend supervises what
+ * it started: when a replica dies outside down(), it calls opts->on_exit
+ * (from its own thread) and health() reports it from then on.
+ *
+ * Naming follows the original: node "N" runs as replicas (pods)
+ * "node-N-<replica index>", container "app", in namespace opts->ns. */
+#ifndef MESHPERF_PLATFORM_H
+#define MESHPERF_PLATFORM_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model/topology.h"
+
+struct platform;
+
+/* One replica of a node, as the driver sees it. */
+struct platform_replica {
+    char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<i>" */
+    char addr[64];                    /* reachable "127.0.0.1:PORT" */
+    int port;
+    pid_t pid; /* the local process (for procstat), 0 when not local */
+};
+
+/* Called (from the backend's supervisor thread) when a replica ends while
+ * the topology is up. `how` is "exited with status 3" or "killed by signal
+ * 9 (Killed)". Must be thread-safe; must not call back into the platform. */
+typedef void platform_exit_fn(void *arg, size_t node, const struct platform_replica *r,
+                              const char *how);
+
+struct platform_opts {
+    const char *serve_bin;     /* local: the binary run as `<bin> serve ...` (required) */
+    const char *ns;            /* namespace label (required) */
+    int replicas;              /* per node, >= 1 */
+    int64_t start_timeout_us;  /* local: wait for a child's "listening on" line (0: 10 s) */
+    int64_t ready_timeout_us;  /* all replicas answer /health 200 (0: 15 s) */
+    const char *log_dir;       /* local: each child's stdout+stderr to <log_dir>/<pod>.log;
+                                  NULL: to /dev/null */
+    platform_exit_fn *on_exit; /* optional */
+    void *on_exit_arg;
+    const atomic_int *cancel; /* optional: non-zero aborts up() */
+};
+
+struct platform_ops {
+    const char *name; /* "local" */
+    /* Start every node of t (borrowed until free), leaves first, so each
+     * node is given its backends' replica addresses; wait until every
+     * replica answers /health. 0, or -1 with one line in err naming the node
+     * ("node node-2 (pod node-2-0): exited before listening: exit status
+     * 127; last output: ..."). After a failure call down() anyway. */
+    int (*up)(struct platform *p, const struct topology *t, const struct platform_opts *o,
+              char *err, size_t errlen);
+    /* The replicas of node i (borrowed, valid until free); *n gets the count. */
+    const struct platform_replica *(*replicas)(struct platform *p, size_t node, size_t *n);
+    /* A load-test URL (the cluster form http://service-N.<ns>.svc...:9080/path,
+     * node-N, plain N) to a URL the driver can reach, into out:
+     * "http://127.0.0.1:PORT/path" (the node's first replica; the path and
+     * query kept). *node gets the node index. 0 or -1 with err. */
+    int (*resolve)(struct platform *p, const char *url, char *out, size_t outlen, size_t *node,
+                   char *err, size_t errlen);
+    /* 0 when every replica still runs, else -1 with one line in err naming
+     * the first that died and how. */
+    int (*health)(struct platform *p, char *err, size_t errlen);
+    /* End everything started (bounded: TERM, then KILL). Idempotent. */
+    void (*down)(struct platform *p);
+    /* down() then free. NULL is fine (use platform_free). */
+    void (*free)(struct platform *p);
+};
+
+/* Every backend's struct starts with this. */
+struct platform {
+    const struct platform_ops *ops;
+};
+
+/* The local backend: `meshperf serve` processes on 127.0.0.1, ports
+ * chosen by the kernel. NULL only when out of memory. */
+struct platform *platform_local_new(void);
+
+static inline int platform_up(struct platform *p, const struct topology *t,
+                              const struct platform_opts *o, char *err, size_t errlen)
+{
+    return p->ops->up(p, t, o, err, errlen);
+}
+static inline const struct platform_replica *platform_replicas(struct platform *p, size_t node,
+                                                               size_t *n)
+{
+    return p->ops->replicas(p, node, n);
+}
+static inline int platform_resolve(struct platform *p, const char *url, char *out, size_t outlen,
+                                   size_t *node, char *err, size_t errlen)
+{
+    return p->ops->resolve(p, url, out, outlen, node, err, errlen);
+}
+static inline int platform_health(struct platform *p, char *err, size_t errlen)
+{
+    return p->ops->health(p, err, errlen);
+}
+static inline void platform_down(struct platform *p)
+{
+    if (p) p->ops->down(p);
+}
+/* Tear down and free. NULL is fine. */
+static inline void platform_free(struct platform *p)
+{
+    if (p) p->ops->free(p);
+}
+
+#endif

@@ -1,0 +1,367 @@
+/* report.c: `meshperf report`'s model and orchestration (see report.h).
+ *
+ * report_load reads every source (report_read.c), sorts the runs by
+ * source, test and timestamp, picks each run's memory and CPU metric,
+ * collects the node names, and derives every figure once into
+ * report->stats. report_build then writes summary.csv (report_summary.c),
+ * draws the charts (report_fig.c) and writes index.html (report_html.c).
+ *
+ * Per node, from the run's memory metric: the node's series are summed per
+ * timestamp (containers and replicas of the node, like the original's
+ * `sum by (replica_set)`) and the max over time is taken as a number (the
+ * original compared strings). Bytes are shown as MiB. From the CPU metric:
+ * a counter (report_ts_is_counter: cpu_usage_seconds, *_total) gives
+ * (last - first) / elapsed per series, a gauge its mean (a "percent" gauge
+ * is divided by 100); the node's series are added: mean cores used. */
+#include "report/report.h"
+
+#include "base/natcmp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "report/chart.h"
+#include "base/errbuf.h"
+#include "report/report_fig.h"
+#include "report/report_html.h"
+#include "report/report_read.h"
+#include "report/report_summary.h"
+#include "report/report_ts.h"
+
+double report_run_percentile(const struct report_run *run, double p)
+{
+    for (size_t i = 0; i < run->npctls; i++)
+        if (fabs(run->pctls[i].p - p) < 1e-9 && isfinite(run->pctls[i].v)) return run->pctls[i].v;
+    if (!run->nbuckets) return NAN;
+    if (p >= 100) return isfinite(run->max) ? run->max : run->buckets[run->nbuckets - 1].end;
+    /* Fortio's CalcPercentile: the minimum covers the first 1/Count of the
+     * data, then linear inside the bucket that reaches p. */
+    double prev = isfinite(run->count) && run->count > 0 ? 100.0 / run->count : 0;
+    if (p <= prev && isfinite(run->min)) return run->min;
+    for (size_t i = 0; i < run->nbuckets; i++) {
+        const struct report_bucket *b = &run->buckets[i];
+        if (!isfinite(b->pct)) continue;
+        if (p <= b->pct) {
+            if (b->pct <= prev) return b->end;
+            return b->start + (p - prev) / (b->pct - prev) * (b->end - b->start);
+        }
+        prev = b->pct;
+    }
+    return isfinite(run->max) ? run->max : run->buckets[run->nbuckets - 1].end;
+}
+
+static int unit_rank(const char *name)
+{
+    if (strcasestr(name, "mib") || strstr(name, "MB") || strcasestr(name, "_mb")) return 0;
+    if (strcasestr(name, "bytes")) return 1;
+    return 2;
+}
+
+const struct report_metric *report_pick_metric(const struct report_run *run, const char *kind,
+                                               const char *override)
+{
+    const struct report_metric *best = NULL;
+    for (size_t i = 0; i < run->nmetrics; i++) {
+        const struct report_metric *m = &run->metrics[i];
+        if (override) {
+            if (!strcmp(m->name, override)) return m;
+            continue;
+        }
+        if (!strcasestr(m->name, kind)) continue;
+        /* metrics are sorted by name, so the first of a rank wins ties */
+        if (!best || unit_rank(m->name) < unit_rank(best->name)) best = m;
+    }
+    return best;
+}
+
+void report_run_free(struct report_run *run)
+{
+    if (!run) return;
+    free(run->dir);
+    free(run->test);
+    free(run->ts);
+    free(run->requested_qps);
+    free(run->buckets);
+    free(run->pctls);
+    for (size_t i = 0; i < run->nmetrics; i++)
+        report_read_metric_free(&run->metrics[i]);
+    free(run->metrics);
+    free(run->warn);
+}
+
+void report_free(struct report *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nruns; i++) {
+        report_run_free(&r->runs[i]);
+        if (r->stats) {
+            free(r->stats[i].mem_mib);
+            free(r->stats[i].cpu);
+        }
+    }
+    free(r->runs);
+    free(r->stats);
+    for (size_t i = 0; i < r->nnodes; i++)
+        free(r->nodes[i]);
+    free(r->nodes);
+    r->runs = NULL;
+    r->stats = NULL;
+    r->nodes = NULL;
+    r->nruns = r->nnodes = 0;
+}
+
+/* node-2 before node-10 (natural order). */
+static int node_qcmp(const void *a, const void *b)
+{
+    return natcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int run_cmp(const void *pa, const void *pb)
+{
+    const struct report_run *a = pa, *b = pb;
+    if (a->source != b->source) return a->source < b->source ? -1 : 1;
+    int c = natcmp(a->test, b->test); /* qps500 before qps1000 */
+    return c ? c : strcmp(a->ts, b->ts);
+}
+
+static int add_node(struct report *r, const char *node, size_t *cap)
+{
+    for (size_t i = 0; i < r->nnodes; i++)
+        if (!strcmp(r->nodes[i], node)) return 0;
+    if (r->nnodes == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        char **v = realloc(r->nodes, nc * sizeof *v);
+        if (!v) return -1;
+        r->nodes = v;
+        *cap = nc;
+    }
+    r->nodes[r->nnodes] = strdup(node);
+    return r->nodes[r->nnodes++] ? 0 : -1;
+}
+
+struct tv {
+    double t, v;
+};
+
+static int tv_cmp(const void *pa, const void *pb)
+{
+    const struct tv *a = pa, *b = pb;
+    return a->t < b->t ? -1 : a->t > b->t ? 1 : 0;
+}
+
+/* Max over time of the per-timestamp sum of node's series of m. NaN if none. */
+static double node_mem_max(const struct report_metric *m, const char *node, struct tv **tmp,
+                           size_t *tmpcap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->ns; i++) {
+        const struct report_series *s = &m->s[i];
+        if (!s->node || strcmp(s->node, node)) continue;
+        if (n + s->n > *tmpcap) {
+            size_t nc = (n + s->n) * 2;
+            struct tv *t = realloc(*tmp, nc * sizeof *t);
+            if (!t) return NAN;
+            *tmp = t;
+            *tmpcap = nc;
+        }
+        for (size_t j = 0; j < s->n; j++) {
+            if (!isfinite(s->v[j])) continue;
+            double t = isfinite(s->ts[j]) ? s->ts[j] : s->nts[j];
+            (*tmp)[n++] = (struct tv){t, s->v[j]};
+        }
+    }
+    if (!n) return NAN;
+    qsort(*tmp, n, sizeof **tmp, tv_cmp);
+    double best = -INFINITY;
+    for (size_t i = 0; i < n;) {
+        double sum = 0, t = (*tmp)[i].t;
+        for (; i < n && ((*tmp)[i].t == t || (isnan(t) && isnan((*tmp)[i].t))); i++)
+            sum += (*tmp)[i].v;
+        if (isnan(t)) { /* no time at all: every value stands alone */
+            best = fmax(best, sum);
+            continue;
+        }
+        if (sum > best) best = sum;
+    }
+    return best;
+}
+
+/* Mean CPU cores of node over the run, from m. NaN if none. */
+static double node_cpu(const struct report_metric *m, const char *node)
+{
+    bool counter = report_ts_is_counter(m->name);
+    double scale = strcasestr(m->name, "percent") ? 0.01 : 1;
+    double total = 0;
+    bool any = false;
+    for (size_t i = 0; i < m->ns; i++) {
+        const struct report_series *s = &m->s[i];
+        if (!s->node || strcmp(s->node, node)) continue;
+        if (counter) {
+            size_t a = 0, b = s->n;
+            while (a < s->n && !(isfinite(s->v[a]) && isfinite(s->ts[a])))
+                a++;
+            while (b > a && !(isfinite(s->v[b - 1]) && isfinite(s->ts[b - 1])))
+                b--;
+            if (b == 0 || b - 1 <= a || s->ts[b - 1] <= s->ts[a]) continue;
+            total += (s->v[b - 1] - s->v[a]) / (s->ts[b - 1] - s->ts[a]);
+            any = true;
+        } else {
+            double sum = 0;
+            size_t k = 0;
+            for (size_t j = 0; j < s->n; j++)
+                if (isfinite(s->v[j])) sum += s->v[j], k++;
+            if (!k) continue;
+            total += sum / (double)k * scale;
+            any = true;
+        }
+    }
+    return any ? total : NAN;
+}
+
+static int derive(struct report *r, const struct report_opts *o)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct report_metric *mm =
+            report_pick_metric(&r->runs[i], "memory", o->memory_metric);
+        const struct report_metric *cm = report_pick_metric(&r->runs[i], "cpu", o->cpu_metric);
+        for (int k = 0; k < 2; k++) {
+            const struct report_metric *m = k ? cm : mm;
+            if (!m) continue;
+            if (!k && !r->mem_name) {
+                r->mem_name = m->name;
+                r->mem_bytes = unit_rank(m->name) == 1;
+            }
+            if (k && !r->cpu_name) r->cpu_name = m->name;
+            for (size_t j = 0; j < m->ns; j++)
+                if (m->s[j].node && add_node(r, m->s[j].node, &cap) < 0) return -1;
+        }
+    }
+    if (r->nnodes) qsort(r->nodes, r->nnodes, sizeof *r->nodes, node_qcmp);
+    r->stats = calloc(r->nruns ? r->nruns : 1, sizeof *r->stats);
+    if (!r->stats) return -1;
+    struct tv *tmp = NULL;
+    size_t tmpcap = 0;
+    static const double pcts[] = REPORT_PCTS;
+    for (size_t i = 0; i < r->nruns; i++) {
+        struct report_run *run = &r->runs[i];
+        struct report_stats *st = &r->stats[i];
+        for (int k = 0; k < 4; k++)
+            st->pct_ms[k] = report_run_percentile(run, pcts[k]) * 1000;
+        st->mem_mib = malloc((r->nnodes ? r->nnodes : 1) * sizeof *st->mem_mib);
+        st->cpu = malloc((r->nnodes ? r->nnodes : 1) * sizeof *st->cpu);
+        if (!st->mem_mib || !st->cpu) {
+            free(tmp);
+            return -1;
+        }
+        const struct report_metric *mm = report_pick_metric(run, "memory", o->memory_metric);
+        const struct report_metric *cm = report_pick_metric(run, "cpu", o->cpu_metric);
+        for (size_t n = 0; n < r->nnodes; n++) {
+            st->mem_mib[n] = mm ? node_mem_max(mm, r->nodes[n], &tmp, &tmpcap) : NAN;
+            if (mm && unit_rank(mm->name) == 1) st->mem_mib[n] /= 1048576.0;
+            st->cpu[n] = cm ? node_cpu(cm, r->nodes[n]) : NAN;
+        }
+        if (!mm) {
+            if (o->memory_metric)
+                report_read_warn(run, "missing %s.csv", o->memory_metric);
+            else
+                report_read_warn(run, "no memory metric CSV (a *memory*.csv)");
+        }
+    }
+    free(tmp);
+    return 0;
+}
+
+int report_load(struct report *r, const struct report_opts *o, FILE *warnf, char *err,
+                size_t errlen)
+{
+    struct report_runs runs = {0};
+    for (size_t i = 0; i < r->nsources; i++) {
+        if (!strncmp(r->sources[i].path, "s3://", 5)) {
+            free(runs.v);
+            return errbuf_set(err, errlen, "%s: s3:// sources need the S3 store (not built yet)",
+                              r->sources[i].path);
+        }
+        if (report_read_source(r->sources[i].path, (int)i, &runs, err, errlen) < 0) {
+            for (size_t k = 0; k < runs.n; k++)
+                report_run_free(&runs.v[k]);
+            free(runs.v);
+            return -1;
+        }
+    }
+    r->runs = runs.v;
+    r->nruns = runs.n;
+    if (r->nruns) qsort(r->runs, r->nruns, sizeof *r->runs, run_cmp);
+    if (derive(r, o) < 0) {
+        errbuf_set(err, errlen, "out of memory");
+        return -2;
+    }
+    if (warnf)
+        for (size_t i = 0; i < r->nruns; i++)
+            if (r->runs[i].warn)
+                fprintf(warnf, "meshperf report: warning: %s: %s; continuing\n", r->runs[i].dir,
+                        r->runs[i].warn);
+    return 0;
+}
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s", path) >= sizeof tmp)
+        return errbuf_set(err, errlen, "%s: path too long", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return errbuf_set(err, errlen, "%s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        return errbuf_set(err, errlen, "%s: %s", tmp, strerror(errno));
+    return 0;
+}
+
+int report_build(const struct report_opts *o, const struct report_source *src, size_t nsrc,
+                 FILE *warnf, char *err, size_t errlen)
+{
+    struct report r = {.sources = src, .nsources = nsrc};
+    struct report_figs figs = {0};
+    int rc = -1;
+    int lr = report_load(&r, o, warnf, err, errlen);
+    if (lr < 0) {
+        rc = lr == -1 ? 2 : -1;
+        goto out;
+    }
+    if (!r.nruns) {
+        char where[1024] = "";
+        for (size_t i = 0; i < nsrc; i++) {
+            size_t l = strlen(where);
+            snprintf(where + l, sizeof where - l, "%s%s", i ? ", " : "", src[i].path);
+        }
+        errbuf_set(err, errlen,
+                   "no runs found under %s (want <test>/<ts>/ directories holding fortio.json "
+                   "or *.csv)",
+                   where);
+        rc = 1;
+        goto out;
+    }
+    if (mkdir_p(o->out_dir, err, errlen) < 0) goto out;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.csv", o->out_dir);
+    if (report_summary_write(&r, path, err, errlen) < 0) goto out;
+    if (report_fig_all(&r, o, &figs, err, errlen) < 0) goto out;
+    snprintf(path, sizeof path, "%s/index.html", o->out_dir);
+    if (report_html_write(&r, o, &figs, path, err, errlen) < 0) goto out;
+    rc = 0;
+out:
+    report_fig_free(&figs);
+    report_free(&r);
+    chart_release();
+    return rc;
+}

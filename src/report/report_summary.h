@@ -1,0 +1,30 @@
+/* report_summary.h: the report's table, one row per run: summary.csv and
+ * the table of index.html come from the same column functions, so they
+ * cannot disagree. Columns (docs/REPORT.md):
+ *   source, test, ts, requested_qps, actual_qps, requests,
+ *   p50_ms, p90_ms, p99_ms, p99_9_ms, errors,
+ *   mem_max_mib_<node> for every node, cpu_cores_<node> for every node.
+ * An unknown value is an empty cell. Numbers are printed with up to 10
+ * significant digits (%.10g). */
+#ifndef MESHPERF_REPORT_SUMMARY_H
+#define MESHPERF_REPORT_SUMMARY_H
+
+#include <stddef.h>
+
+#include "report/report.h"
+
+/* Number of columns for r. */
+size_t report_summary_ncols(const struct report *r);
+
+/* Name of column col into out. Returns out. */
+const char *report_summary_colname(const struct report *r, size_t col, char *out, size_t outlen);
+
+/* Text of run's cell in column col into out ("" when unknown). Returns out. */
+const char *report_summary_cell(const struct report *r, size_t run, size_t col, char *out,
+                                size_t outlen);
+
+/* Write the table as CSV (RFC 4180 quoting where a cell needs it) to path.
+ * 0, or -1 with one line in err naming the file. */
+int report_summary_write(const struct report *r, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,688 @@
+/* driver.c: the pipeline of `meshperf run` (see driver.h for the order of
+ * things, signals and failure rules).
+ *
+ * Threads: the calling thread does everything in order (it forks the
+ * nodes, so it must live for the whole run: PR_SET_PDEATHSIG). A watcher
+ * thread polls a signalfd (SIGINT, SIGTERM) and a stop eventfd, stopping
+ * the current load on a signal and redrawing progress otherwise. The
+ * platform's supervisor thread reports dead nodes through driver_on_exit.
+ * Shared state is a few fields of struct driver under `mu`, plus the
+ * atomics `interrupted` (read by the platform and promapi cancel hooks),
+ * `collecting` and `collect_cancel`. With a local Prometheus the driver
+ * waits 2 s after each test (two scrape intervals) before querying, so the
+ * window's end is scraped. A signal during that query (or a second one
+ * after a signal that stopped the load) cuts it short: collect_cancel. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/config.h"
+#include "run/driver.h"
+#include "run/driver_prom.h"
+#include "run/driver_scrape.h"
+#include "base/duration.h"
+#include "base/errbuf.h"
+#include "base/exitcode.h"
+#include "load/fortio_json.h"
+#include "load/hist.h"
+#include "load/loadgen.h"
+#include "base/mono.h"
+#include "platform/platform.h"
+#include "metrics/procstat.h"
+#include "run/progress.h"
+#include "run/results.h"
+#include "model/topology.h"
+#include "net/url.h"
+
+#define DRIVER_CHECK_TIMEOUT_US (2 * 1000000LL)
+
+/* One row of the summary. */
+struct driver_row {
+    const char *name;
+    double qps_asked;
+    double qps_actual;
+    double p50_ms, p99_ms;
+    uint64_t requests, errors;
+    double mem_mib;     /* max working set of the memory node's replicas; < 0: none */
+    const char *status; /* "ok", "interrupted", "node died", "failed", "skipped" */
+};
+
+struct driver {
+    const struct config *cfg;
+    const struct driver_opts *o;
+    struct progress *prog;
+    struct platform *plat;
+    struct results_store *store;
+    struct procstat *ps;
+    struct driver_scrape *scrape;
+    struct driver_prom *prom; /* NULL when cfg->prom is off */
+    char ts[32];
+    char log_dir[256];
+    size_t mem_node; /* the node whose memory the summary shows */
+
+    int sig_fd, stop_fd;
+    pthread_t watcher;
+    bool watcher_running;
+    atomic_int interrupted;    /* a signal came: stop, skip later tests */
+    atomic_bool collecting;    /* driver_prom_collect is running */
+    atomic_int collect_cancel; /* a signal came while collecting: cut it short */
+    int signo;
+
+    pthread_mutex_t mu;
+    struct loadgen_ctl *ctl; /* the running load, under mu */
+    const char *test_name;   /* the running test, under mu (for death reports) */
+    bool node_died;          /* under mu */
+};
+
+/* ---- watcher thread: signals and progress ---- */
+
+static void *driver_watch(void *arg)
+{
+    struct driver *d = arg;
+    int every_ms = progress_mode(d->prog) == PROGRESS_TTY ? 200 : 500;
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = d->sig_fd, .events = POLLIN},
+                                {.fd = d->stop_fd, .events = POLLIN}};
+        int rc = poll(pfd, 2, every_ms);
+        if (rc < 0 && errno != EINTR) break;
+        if (pfd[1].revents) break;
+        if (pfd[0].revents) {
+            struct signalfd_siginfo si;
+            if (read(d->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                pthread_mutex_lock(&d->mu);
+                bool first = !atomic_exchange(&d->interrupted, 1);
+                if (atomic_load(&d->collecting)) atomic_store(&d->collect_cancel, 1);
+                d->signo = (int)si.ssi_signo;
+                if (d->ctl) loadgen_ctl_stop(d->ctl);
+                pthread_mutex_unlock(&d->mu);
+                if (first)
+                    progress_warn(d->prog, "%s: stopping (partial results are kept)",
+                                  strsignal((int)si.ssi_signo));
+            }
+            continue;
+        }
+        pthread_mutex_lock(&d->mu);
+        struct loadgen_progress lp;
+        if (d->ctl && d->test_name && loadgen_ctl_progress(d->ctl, &lp) == 0 && lp.running)
+            progress_update(d->prog, &lp);
+        pthread_mutex_unlock(&d->mu);
+    }
+    return NULL;
+}
+
+static void driver_on_exit(void *arg, size_t node, const struct platform_replica *r,
+                           const char *how)
+{
+    struct driver *d = arg;
+    pthread_mutex_lock(&d->mu);
+    d->node_died = true;
+    const char *test = d->test_name;
+    char tn[160] = "";
+    if (test) snprintf(tn, sizeof tn, " during test %s", test);
+    pthread_mutex_unlock(&d->mu);
+    progress_warn(d->prog, "node %s (pod %s, pid %ld) %s%s", topology_name(d->cfg->topo, node),
+                  r->pod, (long)r->pid, how, tn);
+}
+
+/* Sleep up to us, waking early on a signal. */
+static void driver_pause(struct driver *d, int64_t us)
+{
+    mono_us end = mono_now() + us;
+    while (!d->interrupted) {
+        mono_us left = end - mono_now();
+        if (left <= 0) break;
+        struct timespec ts = {0, 0};
+        mono_us step = left > 50000 ? 50000 : left;
+        ts.tv_nsec = (long)step * 1000;
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* ---- connectivity check ---- */
+
+static void driver_codes(const struct loadgen_result *r, char *out, size_t outlen)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->ncodes && n < outlen; i++) {
+        int w = snprintf(out + n, outlen - n, "%scode %d: %llu", i ? ", " : "", r->codes[i].code,
+                         (unsigned long long)r->codes[i].count);
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
+/* count GETs of url; 0 when all answered 2xx, else -1 with err. */
+static int driver_check_one(struct driver *d, const char *url, int count, char *err, size_t errlen)
+{
+    struct loadgen_ctl *ctl = loadgen_ctl_new();
+    if (!ctl) return errbuf_set(err, errlen, "out of memory");
+    struct loadgen_opts lo;
+    loadgen_opts_init(&lo);
+    lo.url = url;
+    lo.qps = 0;
+    lo.count = count;
+    lo.duration_us = 0;
+    lo.connections = count < 2 ? 1 : 2;
+    lo.threads = 1;
+    lo.timeout_us = DRIVER_CHECK_TIMEOUT_US;
+    lo.labels = "connectivity check";
+    lo.ctl = ctl;
+    pthread_mutex_lock(&d->mu);
+    d->ctl = ctl;
+    if (d->interrupted) loadgen_ctl_stop(ctl);
+    pthread_mutex_unlock(&d->mu);
+    struct loadgen_result *r = NULL;
+    char lerr[ERRBUF_LEN];
+    int rc = loadgen_run(&lo, &r, lerr, sizeof lerr);
+    pthread_mutex_lock(&d->mu);
+    d->ctl = NULL;
+    pthread_mutex_unlock(&d->mu);
+    loadgen_ctl_free(ctl);
+    if (rc < 0) return errbuf_set(err, errlen, "%s", lerr);
+    int out = 0;
+    if (d->interrupted) {
+        out = errbuf_set(err, errlen, "interrupted");
+    } else if (r->errors > 0 || r->requests < (uint64_t)count) {
+        char codes[256];
+        driver_codes(r, codes, sizeof codes);
+        out = errbuf_set(err, errlen, "%llu of %d requests failed (%s)",
+                         (unsigned long long)(r->errors + ((uint64_t)count - r->requests)), count,
+                         codes[0] ? codes : "no answer");
+    }
+    loadgen_result_free(r);
+    return out;
+}
+
+static int driver_connectivity(struct driver *d, char *err, size_t errlen)
+{
+    const struct config *cfg = d->cfg;
+    int n = cfg->conn_check;
+    if (n <= 0) return 0;
+    size_t norder;
+    const size_t *order = topology_start_order(cfg->topo, &norder);
+    char url[128], e[ERRBUF_LEN];
+    for (size_t k = 0; k < norder; k++) {
+        size_t nr;
+        const struct platform_replica *rs = platform_replicas(d->plat, order[k], &nr);
+        for (size_t r = 0; r < nr; r++) {
+            snprintf(url, sizeof url, "http://%s/", rs[r].addr);
+            if (driver_check_one(d, url, n, e, sizeof e) < 0)
+                return errbuf_set(err, errlen, "connectivity check: node %s (pod %s, %s): %s",
+                                  topology_name(cfg->topo, order[k]), rs[r].pod, rs[r].addr, e);
+        }
+    }
+    char *lurl = malloc(URL_PATH_MAX + 128);
+    if (!lurl) return errbuf_set(err, errlen, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < cfg->ntests && rc == 0; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen = seen || !strcmp(cfg->tests[j].url, cfg->tests[i].url);
+        if (seen) continue;
+        size_t node;
+        if (platform_resolve(d->plat, cfg->tests[i].url, lurl, URL_PATH_MAX + 128, &node, e,
+                             sizeof e) < 0) {
+            rc = errbuf_set(err, errlen, "load test %s: %s", cfg->tests[i].name, e);
+        } else if (driver_check_one(d, lurl, n, e, sizeof e) < 0) {
+            rc = errbuf_set(err, errlen, "connectivity check: load test %s: node %s (%s): %s",
+                            cfg->tests[i].name, topology_name(cfg->topo, node), lurl, e);
+        }
+    }
+    free(lurl);
+    return rc;
+}
+
+/* ---- one load test ---- */
+
+/* Max of the values of series whose pod starts with "node-<name>-". */
+static double driver_max_mem(const struct series_set *set, const char *node_name)
+{
+    char prefix[TOPOLOGY_NAME_MAX + 16];
+    topology_node_label(node_name, prefix, sizeof prefix - 1);
+    strcat(prefix, "-");
+    size_t pl = strlen(prefix);
+    double best = -1;
+    for (size_t i = 0; i < set->nseries; i++) {
+        const struct series *s = set->series[i];
+        const char *pod = series_label(s, "pod");
+        if (!pod || strncmp(pod, prefix, pl) != 0) continue;
+        for (size_t k = 0; k < s->npoints; k++) {
+            double v = strtod(series_point_value(s, k), NULL);
+            if (v > best) best = v;
+        }
+    }
+    return best;
+}
+
+/* Write one metric set; warn (not fail) on error. Returns 0 or -1. */
+static int driver_put_set(struct driver *d, const char *test, struct series_set *set)
+{
+    char e[ERRBUF_LEN];
+    if (!set) {
+        progress_warn(d->prog, "test %s: out of memory collecting metrics", test);
+        return -1;
+    }
+    if (set->total_points == 0)
+        progress_warn(d->prog, "test %s: metric %s: no data (header-only CSV)", test, set->name);
+    if (results_put_csv(d->store, test, d->ts, set, e, sizeof e) < 0) {
+        progress_warn(d->prog, "%s", e);
+        return -1;
+    }
+    return 0;
+}
+
+/* Run test i. Returns 0 when it ran (errors or not), -1 when it could not
+ * run or its results could not be stored (err says why). */
+static int driver_test(struct driver *d, size_t i, struct driver_row *row, char *err, size_t errlen)
+{
+    const struct config *cfg = d->cfg;
+    const struct config_test *t = &cfg->tests[i];
+    char key[1024], e[ERRBUF_LEN];
+    row->status = "failed";
+
+    /* 1. the config, byte for byte (but for any credentials in its URLs) */
+    if (results_key(key, sizeof key, t->name, d->ts, "config.json") < 0)
+        return errbuf_set(err, errlen, "test %s: name too long", t->name);
+    if (results_put(d->store, key, cfg->stored_text ? cfg->stored_text : cfg->text,
+                    cfg->stored_text ? cfg->stored_len : cfg->text_len, err, errlen) < 0)
+        return -1;
+
+    /* 2. the load, with the sampler and the scraper around it */
+    char *url = malloc(URL_PATH_MAX + 128);
+    if (!url) return errbuf_set(err, errlen, "out of memory");
+    size_t node;
+    if (platform_resolve(d->plat, t->url, url, URL_PATH_MAX + 128, &node, e, sizeof e) < 0) {
+        free(url);
+        return errbuf_set(err, errlen, "load test %s: %s", t->name, e);
+    }
+    struct loadgen_ctl *ctl = loadgen_ctl_new();
+    if (!ctl) {
+        free(url);
+        return errbuf_set(err, errlen, "out of memory");
+    }
+    struct loadgen_opts lo;
+    loadgen_opts_init(&lo);
+    lo.url = url;
+    lo.qps = config_test_qps(cfg, i);
+    lo.duration_us = t->duration_us;
+    lo.count = t->count;
+    lo.connections = t->connections;
+    lo.threads = 0;
+    lo.labels = t->name;
+    lo.ctl = ctl;
+    row->qps_asked = lo.qps;
+
+    progress_test_begin(d->prog, i, cfg->ntests, t->name, lo.qps, t->duration_us);
+    if (procstat_start(d->ps, e, sizeof e) < 0) progress_warn(d->prog, "sampler: %s", e);
+    if (driver_scrape_start(d->scrape, e, sizeof e) < 0) progress_warn(d->prog, "scraper: %s", e);
+    pthread_mutex_lock(&d->mu);
+    d->ctl = ctl;
+    d->test_name = t->name;
+    if (d->interrupted) loadgen_ctl_stop(ctl);
+    pthread_mutex_unlock(&d->mu);
+
+    struct loadgen_result *r = NULL;
+    double start_ts = (double)wall_ns() / 1e9;
+    int rc = loadgen_run(&lo, &r, e, sizeof e);
+    double end_ts = (double)wall_ns() / 1e9;
+
+    pthread_mutex_lock(&d->mu);
+    d->ctl = NULL;
+    pthread_mutex_unlock(&d->mu);
+    driver_scrape_stop(d->scrape);
+    procstat_stop(d->ps);
+
+    int out = 0;
+    if (rc < 0) {
+        progress_test_end(d->prog, 0, 0, 0, false);
+        out = errbuf_set(err, errlen, "test %s: %s", t->name, e);
+    } else {
+        progress_test_end(d->prog, r->actual_qps, r->requests, r->errors, r->stopped);
+        row->qps_actual = r->actual_qps;
+        row->requests = r->requests;
+        row->errors = r->errors;
+        row->p50_ms = (double)hist_percentile(r->latency, 50) / 1000.0;
+        row->p99_ms = (double)hist_percentile(r->latency, 99) / 1000.0;
+        row->status = r->stopped ? "interrupted" : "ok";
+        /* 3. fortio.json */
+        char *json = fortio_json_result(&lo, r, 2);
+        if (!json) {
+            out = errbuf_set(err, errlen, "test %s: out of memory", t->name);
+        } else {
+            results_key(key, sizeof key, t->name, d->ts, "fortio.json");
+            if (results_put(d->store, key, json, strlen(json), err, errlen) < 0) out = -1;
+            free(json);
+        }
+    }
+
+    /* 4. metrics, also after a failed load: they show what happened */
+    row->mem_mib = -1;
+    for (int m = 0; m < PROCSTAT_NMETRICS; m++) {
+        struct series_set *set = procstat_take(d->ps, (enum procstat_metric)m);
+        if (m == PROCSTAT_MEM_MIB && set)
+            row->mem_mib = driver_max_mem(set, topology_name(cfg->topo, d->mem_node));
+        driver_put_set(d, t->name, set);
+        series_set_free(set);
+    }
+    struct series_set *req = driver_scrape_take(d->scrape);
+    driver_put_set(d, t->name, req);
+    series_set_free(req);
+    if (d->prom && cfg->nmetrics > 0) {
+        /* let Prometheus scrape past the window's end (interval 1 s locally) */
+        if (cfg->prom == CONFIG_PROM_LOCAL) driver_pause(d, 2 * MONO_US_PER_SEC);
+        /* a signal before this point (it stopped the load) lets the test's
+         * metrics be collected; one from now on cuts the collection short */
+        atomic_store(&d->collecting, true);
+        driver_prom_collect(d->prom, cfg, d->store, t->name, d->ts, start_ts, end_ts,
+                            &d->collect_cancel, d->prog);
+        atomic_store(&d->collecting, false);
+    }
+
+    pthread_mutex_lock(&d->mu);
+    d->test_name = NULL;
+    pthread_mutex_unlock(&d->mu);
+    if (r && r->errors > 0 && !r->stopped)
+        progress_warn(d->prog, "test %s: %llu of %llu requests failed", t->name,
+                      (unsigned long long)r->errors, (unsigned long long)r->requests);
+    loadgen_result_free(r);
+    loadgen_ctl_free(ctl);
+    free(url);
+    return out;
+}
+
+/* ---- summary ---- */
+
+static void driver_summary(struct driver *d, const struct driver_row *rows, size_t n)
+{
+    FILE *f = d->o->out;
+    char memh[TOPOLOGY_NAME_MAX + 24];
+    char label[TOPOLOGY_NAME_MAX + 16];
+    topology_node_label(topology_name(d->cfg->topo, d->mem_node), label, sizeof label);
+    snprintf(memh, sizeof memh, "%s MiB", label);
+    size_t w = 4;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(rows[i].name) > w) w = strlen(rows[i].name);
+    if (w > 60) w = 60;
+    fprintf(f, "%-*s %10s %10s %9s %9s %9s %8s %12s  %s\n", (int)w, "test", "qps asked",
+            "qps actual", "p50 ms", "p99 ms", "requests", "errors", memh, "status");
+    for (size_t i = 0; i < n; i++) {
+        const struct driver_row *r = &rows[i];
+        char asked[32], mem[32];
+        if (r->qps_asked > 0)
+            snprintf(asked, sizeof asked, "%.1f", r->qps_asked);
+        else
+            snprintf(asked, sizeof asked, "max");
+        if (r->mem_mib >= 0)
+            snprintf(mem, sizeof mem, "%.1f", r->mem_mib);
+        else
+            snprintf(mem, sizeof mem, "-");
+        if (!strcmp(r->status, "skipped")) {
+            fprintf(f, "%-*.*s %10s %10s %9s %9s %9s %8s %12s  %s\n", (int)w, (int)w, r->name,
+                    asked, "-", "-", "-", "-", "-", "-", r->status);
+            continue;
+        }
+        fprintf(f, "%-*.*s %10s %10.1f %9.3f %9.3f %9llu %8llu %12s  %s\n", (int)w, (int)w, r->name,
+                asked, r->qps_actual, r->p50_ms, r->p99_ms, (unsigned long long)r->requests,
+                (unsigned long long)r->errors, mem, r->status);
+    }
+}
+
+/* ---- the run ---- */
+
+static int driver_setup_signals(struct driver *d, sigset_t *old, char *err, size_t errlen)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set, old) != 0)
+        return errbuf_set(err, errlen, "cannot block signals");
+    d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->sig_fd < 0 || d->stop_fd < 0)
+        return errbuf_set(err, errlen, "signalfd/eventfd: %s", strerror(errno));
+    if (pthread_create(&d->watcher, NULL, driver_watch, d) != 0)
+        return errbuf_set(err, errlen, "cannot start the watcher thread");
+    d->watcher_running = true;
+    return 0;
+}
+
+/* Remove the per-run log dir (only files we created, no subdirs). */
+static void driver_rm_logs(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (dp) {
+        struct dirent *de;
+        while ((de = readdir(dp)) != NULL) {
+            if (de->d_name[0] == '.') continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            unlink(path);
+        }
+        closedir(dp);
+    }
+    rmdir(dir);
+}
+
+int driver_run(const struct config *cfg, const struct driver_opts *o)
+{
+    struct driver d;
+    memset(&d, 0, sizeof d);
+    atomic_init(&d.interrupted, 0);
+    atomic_init(&d.collecting, false);
+    atomic_init(&d.collect_cancel, 0);
+    d.cfg = cfg;
+    d.o = o;
+    d.sig_fd = d.stop_fd = -1;
+    pthread_mutex_init(&d.mu, NULL);
+    char e[ERRBUF_LEN];
+    int code = EXIT_OK;
+    sigset_t oldmask;
+    struct driver_row *rows = calloc(cfg->ntests, sizeof *rows);
+
+    d.prog = progress_new(o->err, progress_mode_for(o->err_fd, o->quiet));
+    if (!d.prog || !rows) {
+        fprintf(o->err, "meshperf run: out of memory\n");
+        free(rows);
+        progress_free(d.prog);
+        return EXIT_FAILED;
+    }
+    for (size_t i = 0; i < cfg->ntests; i++) {
+        rows[i].name = cfg->tests[i].name;
+        rows[i].status = "skipped";
+        rows[i].mem_mib = -1;
+        rows[i].qps_asked = config_test_qps(cfg, i);
+    }
+    for (size_t i = 0; i < cfg->nwarnings; i++)
+        progress_warn(d.prog, "%s", cfg->warnings[i]);
+
+    long mn = topology_find(cfg->topo, "0");
+    d.mem_node = mn >= 0 ? (size_t)mn : cfg->tests[0].node;
+    results_driver_ts(time(NULL), d.ts, sizeof d.ts);
+
+    if (driver_setup_signals(&d, &oldmask, e, sizeof e) < 0) {
+        progress_warn(d.prog, "%s", e);
+        code = EXIT_FAILED;
+        goto done;
+    }
+    d.store = results_store_dir_new(o->results_dir, e, sizeof e);
+    if (!d.store) {
+        progress_warn(d.prog, "%s", e);
+        code = EXIT_FAILED;
+        goto done;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(d.log_dir, sizeof d.log_dir, "%s/meshperf-run.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(d.log_dir)) d.log_dir[0] = '\0';
+
+    double interval_s = (double)o->sample_us / 1e6;
+    d.ps = procstat_new(interval_s, NULL, e, sizeof e);
+    if (d.ps) d.scrape = driver_scrape_new(interval_s, e, sizeof e);
+    if (!d.ps || !d.scrape) {
+        progress_warn(d.prog, "%s", e);
+        code = EXIT_FAILED;
+        goto done;
+    }
+    if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF)
+        progress_note(d.prog,
+                      "note: the config's %zu PromQL metrics need a Prometheus (install the "
+                      "Debian package prometheus, or give -prometheus URL); writing the "
+                      "built-in metrics instead",
+                      cfg->nmetrics);
+
+    /* up */
+    size_t nn = topology_count(cfg->topo);
+    progress_note(d.prog, "starting %zu node%s x %d replica%s (local, namespace %s)", nn,
+                  nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns);
+    d.plat = platform_local_new();
+    if (!d.plat) {
+        progress_warn(d.prog, "out of memory");
+        code = EXIT_FAILED;
+        goto done;
+    }
+    struct platform_opts po = {
+        .serve_bin = o->serve_bin,
+        .ns = cfg->ns,
+        .replicas = cfg->replicas,
+        .log_dir = d.log_dir[0] ? d.log_dir : NULL,
+        .on_exit = driver_on_exit,
+        .on_exit_arg = &d,
+        .cancel = &d.interrupted,
+    };
+    if (platform_up(d.plat, cfg->topo, &po, e, sizeof e) < 0) {
+        if (!d.interrupted) progress_warn(d.prog, "%s", e);
+        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+        goto done;
+    }
+    for (size_t n = 0; n < nn; n++) {
+        size_t nr;
+        const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
+        for (size_t r = 0; r < nr; r++) {
+            if (procstat_add(d.ps, rs[r].pid, rs[r].pod, "app", cfg->ns, 0, e, sizeof e) < 0 ||
+                driver_scrape_add(d.scrape, rs[r].addr, rs[r].pod, "app", cfg->ns, e, sizeof e) < 0)
+                progress_warn(d.prog, "pod %s: %s", rs[r].pod, e);
+        }
+    }
+
+    /* Prometheus */
+    if (cfg->prom == CONFIG_PROM_LOCAL) {
+        size_t nt = nn * (size_t)cfg->replicas, k = 0;
+        struct driver_prom_target *tg = calloc(nt, sizeof *tg);
+        if (tg) {
+            for (size_t n = 0; n < nn; n++) {
+                size_t nr;
+                const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
+                for (size_t r = 0; r < nr && k < nt; r++, k++)
+                    tg[k] = (struct driver_prom_target){rs[r].addr, rs[r].pod};
+            }
+            progress_note(d.prog, "starting prometheus (%zu targets)", k + 1);
+            d.prom = driver_prom_local(o->prom_bin ? o->prom_bin : "prometheus", tg, k, cfg->ns,
+                                       d.ps, &d.interrupted, e, sizeof e);
+            free(tg);
+        } else {
+            snprintf(e, sizeof e, "out of memory");
+        }
+    } else if (cfg->prom == CONFIG_PROM_URL) {
+        d.prom = driver_prom_url(cfg->prom_url, &d.interrupted, e, sizeof e);
+    }
+    if (cfg->prom != CONFIG_PROM_OFF && !d.prom) {
+        if (!d.interrupted) progress_warn(d.prog, "%s", e);
+        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+        goto done;
+    }
+    if (d.prom) {
+        char shown[512];
+        url_redact(driver_prom_base(d.prom), shown, sizeof shown);
+        progress_note(d.prog, "prometheus: %s", shown);
+    }
+
+    /* connectivity */
+    if (cfg->conn_check > 0)
+        progress_note(d.prog, "connectivity check: %d request%s per node and per URL",
+                      cfg->conn_check, cfg->conn_check == 1 ? "" : "s");
+    if (driver_connectivity(&d, e, sizeof e) < 0) {
+        if (!d.interrupted) progress_warn(d.prog, "%s", e);
+        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+        goto done;
+    }
+
+    /* the tests */
+    for (size_t i = 0; i < cfg->ntests; i++) {
+        if (d.interrupted) break;
+        if (platform_health(d.plat, e, sizeof e) < 0) {
+            progress_warn(d.prog, "%s; skipping the remaining tests", e);
+            code = EXIT_FAILED;
+            break;
+        }
+        if (driver_test(&d, i, &rows[i], e, sizeof e) < 0) {
+            progress_warn(d.prog, "%s", e);
+            code = EXIT_FAILED;
+            break;
+        }
+        pthread_mutex_lock(&d.mu);
+        bool died = d.node_died;
+        pthread_mutex_unlock(&d.mu);
+        if (died) {
+            rows[i].status = "node died";
+            if (platform_health(d.plat, e, sizeof e) < 0)
+                progress_warn(d.prog, "%s%s", e,
+                              i + 1 < cfg->ntests ? "; skipping the remaining tests" : "");
+            code = EXIT_FAILED;
+            break;
+        }
+        if (i + 1 < cfg->ntests && o->pause_us > 0 && !d.interrupted) {
+            char dur[32];
+            duration_format(o->pause_us, dur, sizeof dur);
+            progress_note(d.prog, "pause %s", dur);
+            driver_pause(&d, o->pause_us);
+        }
+    }
+
+done:
+    driver_prom_free(d.prom);
+    d.prom = NULL;
+    platform_free(d.plat); /* every child ends here, on every path */
+    d.plat = NULL;
+    if (d.interrupted) code = EXIT_INTERRUPTED;
+    if (d.store && !o->quiet) driver_summary(&d, rows, cfg->ntests);
+    if (d.store) {
+        char where[4096];
+        fprintf(o->out, "results: %s (driver_ts %s)\n",
+                results_where(d.store, NULL, where, sizeof where), d.ts);
+    }
+    if (d.log_dir[0]) {
+        if (code == EXIT_OK || code == EXIT_INTERRUPTED) {
+            driver_rm_logs(d.log_dir);
+        } else {
+            progress_warn(d.prog, "node logs kept in %s", d.log_dir);
+        }
+    }
+    fflush(o->out);
+    if (d.watcher_running) {
+        uint64_t one = 1;
+        ssize_t w = write(d.stop_fd, &one, sizeof one);
+        (void)w;
+        pthread_join(d.watcher, NULL);
+    }
+    if (d.sig_fd >= 0) close(d.sig_fd);
+    if (d.stop_fd >= 0) close(d.stop_fd);
+    /* SIGINT/SIGTERM stay blocked: the process is about to exit with `code`,
+     * and a late signal must not turn that into death by signal. */
+    driver_scrape_free(d.scrape);
+    procstat_free(d.ps);
+    results_store_free(d.store);
+    progress_free(d.prog);
+    pthread_mutex_destroy(&d.mu);
+    free(rows);
+    return code;
+}
