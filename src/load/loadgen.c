@@ -102,12 +102,12 @@ struct lg_conn {
     unsigned events; /* interest registered with the loop; 0 = not registered */
     bool pending;    /* a request is taken and not yet finished */
     bool finished;   /* takes no more requests */
-    bool queued; /* in the thread's send queue (max mode) */
-    uint64_t j; /* global connection index */
-    uint64_t k; /* requests taken so far */
+    bool queued;     /* in the thread's send queue (max mode) */
+    uint64_t j;      /* global connection index */
+    uint64_t k;      /* requests taken so far */
     mono_us due, sent, deadline;
     int64_t backoff;
-    size_t wpos; /* request bytes written */
+    size_t wpos;          /* request bytes written */
     size_t rlen;          /* head bytes buffered */
     struct http_frame fr; /* the response being read */
     char *rbuf;

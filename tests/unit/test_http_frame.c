@@ -111,7 +111,8 @@ static void check(const char *s, size_t n, bool head_req, bool eof, struct outco
     for (size_t first = 1; first <= n; first++) {
         for (size_t step = 0; step <= 1; step++) {
             struct outcome o = run(s, n, head_req, first, step, eof);
-            if (o.rc != want.rc) fail_msg("split %zu/%zu: rc %d want %d", first, step, o.rc, want.rc);
+            if (o.rc != want.rc)
+                fail_msg("split %zu/%zu: rc %d want %d", first, step, o.rc, want.rc);
             if (want.rc <= 0) continue;
             assert_int_equal(o.status, want.status);
             assert_int_equal(o.keep_alive, want.keep_alive);
@@ -149,11 +150,9 @@ static void test_chunked(void **state)
           false, false, OK(200, true, false, 84, 47));
     check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), false, false,
           OK(200, true, false, 52, 47));
-    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"), false, false,
-          MORE);
+    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"), false, false, MORE);
     check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), false, false, ERR);
-    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n"), false, false,
-          ERR);
+    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n"), false, false, ERR);
 }
 
 static void test_close_delimited(void **state)
@@ -196,8 +195,8 @@ static void test_trailing(void **state)
 {
     check(S("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloX"), false, false,
           OK(200, false, true, 43, 38));
-    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1"), false,
-          false, OK(200, false, true, 52, 47));
+    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1"), false, false,
+          OK(200, false, true, 52, 47));
     check(S("HTTP/1.1 204 No Content\r\n\r\nX"), false, false, OK(204, false, true, 27, 27));
     check(S("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
@@ -219,9 +218,9 @@ static void test_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_content_length), cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_content_length),  cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_close_delimited), cmocka_unit_test(test_no_body),
-        cmocka_unit_test(test_interim),        cmocka_unit_test(test_trailing),
+        cmocka_unit_test(test_interim),         cmocka_unit_test(test_trailing),
         cmocka_unit_test(test_malformed),
     };
     return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
