@@ -34,7 +34,9 @@
  * Errors: a refused/reset connection, EOF or garbage mid-response, or a
  * request that exceeds its timeout counts as code -1 (socket error), and the
  * connection is re-opened (with a short backoff after a failed connect, so
- * a dead target does not spin a core in max mode). HTTP statuses other than
+ * a dead target does not spin a core in max mode). A response followed by
+ * bytes nobody asked for counts as received and its connection is closed
+ * (http_frame.h's rule). HTTP statuses other than
  * 2xx and 418 (Fortio's codeIsOK) are counted under their code and also as
  * errors. */
 #ifndef MESHPERF_LOADGEN_H
