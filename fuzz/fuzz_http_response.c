@@ -1,16 +1,20 @@
-/* fuzz_http_response.c: libFuzzer target for http_parse_response and the
- * chunked decoder.
+/* fuzz_http_response.c: libFuzzer target for http_parse_response, the
+ * chunked decoder and the response framer (http_frame.h).
  *
  * Input: one byte choosing the header capacity and the chunked split
  * step, then the response bytes. Checks beyond "no crash": every span lies
  * inside the input; a proper prefix of an accepted head is PARTIAL; the
  * parser gives the same answer twice; and when the head says chunked, the
  * body decoded all at once, in pieces of `step` bytes, and piece by piece
- * with http_chunked_next agree on bytes consumed, payload and done. */
+ * with http_chunked_next agree on bytes consumed, payload and done; the
+ * framer fed the whole input at once and in pieces of `step` bytes (as
+ * loadgen and serve feed it) agrees on outcome, status, bytes and the
+ * trailing-bytes flag, and never counts more bytes than it was given. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/http_frame.h"
 #include "net/http_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,6 +65,60 @@ static ssize_t chunked(const char *body, size_t n, size_t step, bool next, size_
     }
     *done = st.done;
     return (ssize_t)off;
+}
+
+/* Frame b[0..n) in pieces of step bytes (0 = whole) the way a connection
+ * does: the unconsumed head kept and fed again with more, body bytes fed as
+ * they come. head is scratch of n bytes. Returns the framer's final state. */
+static struct http_frame frame(const char *b, size_t n, size_t step, bool head_req, char *head)
+{
+    struct http_frame f;
+    http_frame_init(&f, head_req);
+    size_t hl = 0, off = 0;
+    while (off < n && f.state != HTTP_FRAME_ERROR) {
+        size_t k = step && n - off > step ? step : n - off;
+        const char *in = b + off;
+        size_t len = k;
+        if (f.state == HTTP_FRAME_HEAD) {
+            memcpy(head + hl, b + off, k);
+            hl += k;
+            in = head;
+            len = hl;
+        }
+        off += k;
+        ssize_t used = http_frame_feed(&f, in, len);
+        if (used < 0) {
+            CHECK(used == HTTP_PARSE_ERROR && f.state == HTTP_FRAME_ERROR);
+            break;
+        }
+        CHECK((size_t)used <= len);
+        if (f.state == HTTP_FRAME_HEAD) {
+            memmove(head, head + used, hl - (size_t)used);
+            hl -= (size_t)used;
+        } else {
+            hl = 0;
+            if (f.state != HTTP_FRAME_DONE) CHECK((size_t)used == len);
+            if ((size_t)used < len) CHECK(f.trailing && !f.keep_alive);
+        }
+    }
+    CHECK(f.bytes <= n);
+    return f;
+}
+
+static void frame_check(const char *b, size_t n, size_t step, bool head_req)
+{
+    char *head = malloc(n ? n : 1);
+    struct http_frame f0 = frame(b, n, 0, head_req, head);
+    struct http_frame f1 = frame(b, n, step, head_req, head);
+    CHECK(f0.state == f1.state);
+    if (f0.state != HTTP_FRAME_ERROR && f0.state != HTTP_FRAME_HEAD) {
+        CHECK(f0.status == f1.status && f0.bytes == f1.bytes);
+        CHECK(f0.head_bytes == f1.head_bytes && f0.trailing == f1.trailing);
+        CHECK(f0.keep_alive == f1.keep_alive);
+        CHECK(f0.head_bytes <= f0.bytes);
+    }
+    if (f0.state == HTTP_FRAME_DONE) CHECK(f0.trailing == (f0.bytes < n));
+    free(head);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -115,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
+    frame_check(b, len, step, data[0] & 1);
     free(b);
     return 0;
 }

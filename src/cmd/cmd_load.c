@@ -130,113 +130,147 @@ static void print_summary(FILE *f, const struct loadgen_opts *o, const struct lo
             (unsigned long long)r->sockets, r->connections);
 }
 
-int cmd_load(int argc, char **argv)
+/* What the command line asked for, before it becomes loadgen options. */
+struct load_args {
+    const char *url;
+    double qps;
+    int64_t dur, count, conns, threads, timeout;
+    struct strlist headers; /* owned: strlist_free */
+    const char *method, *payload, *payload_file, *labels, *json_path;
+    bool insecure, uniform, jitter, batch;
+};
+
+/* Step 1: parse the flags and the one URL into a (defaults from
+ * loadgen_opts_init). 0 to go on, or -1 with the exit code in *exit_rc
+ * (usage printed for -h, one line on stderr for a mistake). */
+static int load_parse(int argc, char **argv, struct load_args *a, int *exit_rc)
 {
     struct loadgen_opts o;
     loadgen_opts_init(&o);
-    double qps = o.qps;
-    int64_t dur = o.duration_us, count = 0, conns = o.connections, threads = 0;
-    int64_t timeout = o.timeout_us;
-    struct strlist headers = {0};
-    const char *method = NULL, *payload = NULL, *payload_file = NULL, *labels = NULL;
-    const char *json_path = NULL;
-    bool insecure = false, uniform = false, jitter = false, batch = o.sched_batch;
+    *a = (struct load_args){.qps = o.qps,
+                            .dur = o.duration_us,
+                            .conns = o.connections,
+                            .timeout = o.timeout_us,
+                            .batch = o.sched_batch};
     const struct flag table[] = {
-        {"qps", FLAG_DOUBLE, &qps, "N",
+        {"qps", FLAG_DOUBLE, &a->qps, "N",
          "requests per second over all connections; 0 = max (default 8)", NULL},
-        {"t", FLAG_DURATION, &dur, "DURATION",
+        {"t", FLAG_DURATION, &a->dur, "DURATION",
          "how long to run, e.g. 10s, 1m; 0 = until interrupted (default 5s)", NULL},
-        {"n", FLAG_INT, &count, "COUNT", "send exactly COUNT requests instead of running for -t",
+        {"n", FLAG_INT, &a->count, "COUNT", "send exactly COUNT requests instead of running for -t",
          NULL},
-        {"c", FLAG_INT, &conns, "CONNECTIONS", "keep-alive connections (default 4)", NULL},
-        {"threads", FLAG_INT, &threads, "N",
+        {"c", FLAG_INT, &a->conns, "CONNECTIONS", "keep-alive connections (default 4)", NULL},
+        {"threads", FLAG_INT, &a->threads, "N",
          "worker threads (default: number of cores, at most -c)", NULL},
-        {"H", FLAG_STRLIST, &headers, "'K: V'", "extra request header (repeatable)", NULL},
-        {"X", FLAG_STRING, &method, "METHOD",
+        {"H", FLAG_STRLIST, &a->headers, "'K: V'", "extra request header (repeatable)", NULL},
+        {"X", FLAG_STRING, &a->method, "METHOD",
          "request method (default GET, or POST with a payload)", NULL},
-        {"payload", FLAG_STRING, &payload, "STRING", "request body", NULL},
-        {"payload-file", FLAG_STRING, &payload_file, "FILE", "request body read from FILE", NULL},
-        {"timeout", FLAG_DURATION, &timeout, "DURATION", "per-request timeout (default 3s)", NULL},
-        {"k", FLAG_BOOL, &insecure, NULL, "do not verify the TLS certificate", NULL},
-        {"labels", FLAG_STRING, &labels, "TEXT", "free text copied to the result's Labels", NULL},
-        {"json", FLAG_STRING, &json_path, "FILE",
-         "write Fortio-schema result JSON to FILE ('-' = stdout)", NULL},
-        {"uniform", FLAG_BOOL, &uniform, NULL,
-         "Fortio compatibility; the schedule is always uniform", NULL},
-        {"jitter", FLAG_BOOL, &jitter, NULL, "move each due time by up to +-10% of the interval",
+        {"payload", FLAG_STRING, &a->payload, "STRING", "request body", NULL},
+        {"payload-file", FLAG_STRING, &a->payload_file, "FILE", "request body read from FILE",
          NULL},
-        {"batch-sched", FLAG_BOOL, &batch, NULL,
+        {"timeout", FLAG_DURATION, &a->timeout, "DURATION", "per-request timeout (default 3s)",
+         NULL},
+        {"k", FLAG_BOOL, &a->insecure, NULL, "do not verify the TLS certificate", NULL},
+        {"labels", FLAG_STRING, &a->labels, "TEXT", "free text copied to the result's Labels",
+         NULL},
+        {"json", FLAG_STRING, &a->json_path, "FILE",
+         "write Fortio-schema result JSON to FILE ('-' = stdout)", NULL},
+        {"uniform", FLAG_BOOL, &a->uniform, NULL,
+         "Fortio compatibility; the schedule is always uniform", NULL},
+        {"jitter", FLAG_BOOL, &a->jitter, NULL, "move each due time by up to +-10% of the interval",
+         NULL},
+        {"batch-sched", FLAG_BOOL, &a->batch, NULL,
          "with -qps 0, threads run SCHED_BATCH: woken by a response they do not preempt a "
          "target on the same cores (default true; -batch-sched=false: normal)",
          NULL},
         {NULL, 0, NULL, NULL, NULL, NULL},
     };
+    *exit_rc = EXIT_USAGE;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
-    if (!pos) return EXIT_FAILED;
-    int npos = 0, rc = EXIT_USAGE;
+    if (!pos) {
+        *exit_rc = EXIT_FAILED;
+        return -1;
+    }
+    int npos = 0;
     char err[ERRBUF_LEN];
-    char *payload_buf = NULL;
-    struct loadgen_ctl *ctl = NULL;
-    struct loadgen_result *res = NULL;
-    char *js = NULL;
     int pr = flags_parse(table, argc, argv, pos, &npos, err, sizeof err);
+    a->url = npos == 1 ? pos[0] : NULL;
+    free(pos);
     if (pr == FLAGS_HELP) {
         printf("usage: meshperf load [flags] URL\n\nOpen-loop HTTP load: request i is due at "
                "start + i/qps; latency is measured from the due time\n(corrected) and from the "
                "actual send (uncorrected).\n\nflags:\n");
         flags_usage(stdout, table);
-        rc = EXIT_OK;
-        goto out;
+        *exit_rc = EXIT_OK;
+        return -1;
     }
     if (pr < 0) {
         fprintf(stderr, "meshperf load: %s\n", err);
-        goto out;
+        return -1;
     }
     if (npos != 1) {
         fprintf(stderr, "meshperf load: %s (usage: meshperf load [flags] URL)\n",
                 npos ? "more than one URL given" : "missing URL");
-        goto out;
+        return -1;
     }
-    if (payload && payload_file) {
+    if (a->payload && a->payload_file) {
         fprintf(stderr, "meshperf load: flags -payload and -payload-file: give only one\n");
-        goto out;
+        return -1;
     }
-    o.url = pos[0];
-    o.qps = qps;
-    o.duration_us = dur;
-    o.count = count;
-    o.connections = clamp_int(conns);
-    o.threads = clamp_int(threads);
-    o.headers = headers.v;
-    o.nheaders = headers.n;
-    o.method = method;
-    o.timeout_us = timeout;
-    o.insecure = insecure;
-    o.uniform = uniform;
-    o.jitter = jitter;
-    o.sched_batch = batch;
-    o.labels = labels;
-    if (payload) {
-        o.payload = payload;
-        o.payload_len = strlen(payload);
-    } else if (payload_file) {
-        if (read_file(payload_file, &payload_buf, &o.payload_len, err, sizeof err) < 0) {
+    return 0;
+}
+
+/* Step 2: loadgen options from a, with -payload-file read into *payload_buf
+ * (the caller frees it), checked. EXIT_OK, or EXIT_USAGE with one line on
+ * stderr. */
+static int load_opts(const struct load_args *a, struct loadgen_opts *o, char **payload_buf)
+{
+    char err[ERRBUF_LEN];
+    loadgen_opts_init(o);
+    o->url = a->url;
+    o->qps = a->qps;
+    o->duration_us = a->dur;
+    o->count = a->count;
+    o->connections = clamp_int(a->conns);
+    o->threads = clamp_int(a->threads);
+    o->headers = a->headers.v;
+    o->nheaders = a->headers.n;
+    o->method = a->method;
+    o->timeout_us = a->timeout;
+    o->insecure = a->insecure;
+    o->uniform = a->uniform;
+    o->jitter = a->jitter;
+    o->sched_batch = a->batch;
+    o->labels = a->labels;
+    if (a->payload) {
+        o->payload = a->payload;
+        o->payload_len = strlen(a->payload);
+    } else if (a->payload_file) {
+        if (read_file(a->payload_file, payload_buf, &o->payload_len, err, sizeof err) < 0) {
             fprintf(stderr, "meshperf load: %s\n", err);
-            goto out;
+            return EXIT_USAGE;
         }
-        o.payload = payload_buf;
+        o->payload = *payload_buf;
     }
-    if (loadgen_opts_check(&o, err, sizeof err) < 0) {
+    if (loadgen_opts_check(o, err, sizeof err) < 0) {
         fprintf(stderr, "meshperf load: %s\n", err);
-        goto out;
+        return EXIT_USAGE;
     }
-    ctl = loadgen_ctl_new();
+    return EXIT_OK;
+}
+
+/* Step 3: run o with SIGINT/SIGTERM stopping the run (partial results are
+ * kept). EXIT_OK with *res (the caller frees it), or EXIT_FAILED with one
+ * line on stderr when nothing could run. o->ctl is NULL again on return. */
+static int load_run(struct loadgen_opts *o, struct loadgen_result **res)
+{
+    char err[ERRBUF_LEN];
+    struct loadgen_ctl *ctl = loadgen_ctl_new();
     if (!ctl) {
         fprintf(stderr, "meshperf load: out of memory\n");
-        rc = EXIT_FAILED;
-        goto out;
+        return EXIT_FAILED;
     }
-    o.ctl = ctl;
+    o->ctl = ctl;
     cmd_load_ctl = ctl;
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -244,46 +278,66 @@ int cmd_load(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int lr = loadgen_run(&o, &res, err, sizeof err);
+    int lr = loadgen_run(o, res, err, sizeof err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     cmd_load_ctl = NULL;
+    o->ctl = NULL;
+    loadgen_ctl_free(ctl);
     if (lr < 0) {
         fprintf(stderr, "meshperf load: %s\n", err);
-        rc = EXIT_FAILED;
-        goto out;
+        return EXIT_FAILED;
     }
-    bool json_stdout = json_path && !strcmp(json_path, "-");
+    return EXIT_OK;
+}
+
+/* Step 4: Fortio's result JSON to path ("-" = stdout). EXIT_OK, or
+ * EXIT_FAILED with one line on stderr. */
+static int load_write_json(const char *path, const struct loadgen_opts *o,
+                           const struct loadgen_result *res)
+{
+    bool to_stdout = !strcmp(path, "-");
+    char *js = fortio_json_result(o, res, 2);
+    if (!js) {
+        fprintf(stderr, "meshperf load: out of memory writing JSON\n");
+        return EXIT_FAILED;
+    }
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "meshperf load: flag -json: %s: %s\n", path, strerror(errno));
+        free(js);
+        return EXIT_FAILED;
+    }
+    bool bad = fputs(js, f) < 0 || fputc('\n', f) < 0;
+    bad |= to_stdout ? fflush(f) != 0 : fclose(f) != 0;
+    free(js);
+    if (bad) {
+        fprintf(stderr, "meshperf load: flag -json: %s: write failed\n", path);
+        return EXIT_FAILED;
+    }
+    if (!to_stdout) fprintf(stdout, "Successfully wrote JSON result to %s\n", path);
+    return EXIT_OK;
+}
+
+int cmd_load(int argc, char **argv)
+{
+    struct load_args a;
+    struct loadgen_opts o;
+    struct loadgen_result *res = NULL;
+    char *payload_buf = NULL;
+    int rc;
+    if (load_parse(argc, argv, &a, &rc) < 0) goto out;
+    rc = load_opts(&a, &o, &payload_buf);
+    if (rc != EXIT_OK) goto out;
+    rc = load_run(&o, &res);
+    if (rc != EXIT_OK) goto out;
+    bool json_stdout = a.json_path && !strcmp(a.json_path, "-");
     print_summary(json_stdout ? stderr : stdout, &o, res);
     rc = res->stopped ? EXIT_INTERRUPTED : EXIT_OK;
-    if (json_path) {
-        js = fortio_json_result(&o, res, 2);
-        if (!js) {
-            fprintf(stderr, "meshperf load: out of memory writing JSON\n");
-            rc = EXIT_FAILED;
-            goto out;
-        }
-        FILE *f = json_stdout ? stdout : fopen(json_path, "w");
-        if (!f) {
-            fprintf(stderr, "meshperf load: flag -json: %s: %s\n", json_path, strerror(errno));
-            rc = EXIT_FAILED;
-            goto out;
-        }
-        bool bad = fputs(js, f) < 0 || fputc('\n', f) < 0;
-        bad |= json_stdout ? fflush(f) != 0 : fclose(f) != 0;
-        if (bad) {
-            fprintf(stderr, "meshperf load: flag -json: %s: write failed\n", json_path);
-            rc = EXIT_FAILED;
-        } else if (!json_stdout) {
-            fprintf(stdout, "Successfully wrote JSON result to %s\n", json_path);
-        }
-    }
+    if (a.json_path && load_write_json(a.json_path, &o, res) != EXIT_OK) rc = EXIT_FAILED;
 out:
-    free(js);
     loadgen_result_free(res);
-    loadgen_ctl_free(ctl);
     free(payload_buf);
-    strlist_free(&headers);
-    free(pos);
+    strlist_free(&a.headers);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "base/exitcode.h"
 #include "base/flags.h"
 #include "serve/serve.h"
+#include "serve/serve_handlers.h"
 
 static void usage(FILE *f, const struct flag *t)
 {
@@ -165,6 +166,7 @@ int cmd_serve(int argc, char **argv)
         .header_timeout_us = header,
         .drain_timeout_us = drain,
         .data_dir = data_dir,
+        .handlers = &serve_handlers_table,
     };
     struct serve *s = serve_new(&cfg, err, sizeof err);
     if (!s) {

@@ -16,9 +16,9 @@
  * start + i / qps) and arms its one intrusive timer at the due time; in max
  * mode it takes the next request from its thread's quota as soon as the
  * previous one completed. Sending is one write of the prebuilt request;
- * the response head is parsed in place in the connection's read buffer
- * (http_parse.h) and the body is skipped by length or fed to the chunked
- * decoder without being kept. The fd stays registered for reading only, so
+ * the response is framed by http_frame.h: the head is parsed in place in
+ * the connection's read buffer and the body is skipped by length or fed to
+ * the chunked decoder without being kept. The fd stays registered for reading only, so
  * a request costs one write and one read (plus its share of epoll_pwait2):
  * no epoll_ctl, no allocation. Per-request timeouts are enforced by one
  * sweep timer per thread instead of a timer per request. In max mode the
@@ -52,7 +52,7 @@
 
 #include "base/errbuf.h"
 #include "load/hist.h"
-#include "net/http_parse.h"
+#include "net/http_frame.h"
 #include "load/loadgen_setup.h"
 #include "net/loop.h"
 #include "base/mono.h"
@@ -90,7 +90,6 @@ struct loadgen_ctl {
 /* ---- per-connection and per-thread state ---- */
 
 enum lg_state { C_CLOSED, C_CONNECTING, C_HANDSHAKE, C_IDLE, C_WRITING, C_READING };
-enum lg_rmode { R_HEAD, R_LEN, R_CHUNKED, R_EOF };
 enum lg_phase { P_WARMUP, P_RUN, P_DRAIN };
 
 struct lg_thread;
@@ -100,23 +99,17 @@ struct lg_conn {
     struct conn_io io;
     struct loop_timer timer; /* due time (rate mode) or reconnect backoff */
     enum lg_state state;
-    enum lg_rmode rmode;
     unsigned events; /* interest registered with the loop; 0 = not registered */
     bool pending;    /* a request is taken and not yet finished */
     bool finished;   /* takes no more requests */
-    bool keep_alive;
-    bool queued; /* in the thread's send queue (max mode) */
-    int status;
-    uint64_t j; /* global connection index */
-    uint64_t k; /* requests taken so far */
+    bool queued;     /* in the thread's send queue (max mode) */
+    uint64_t j;      /* global connection index */
+    uint64_t k;      /* requests taken so far */
     mono_us due, sent, deadline;
     int64_t backoff;
-    size_t wpos; /* request bytes written */
-    size_t rlen; /* head bytes buffered */
-    uint64_t body_left;
-    uint64_t resp_bytes;
-    uint64_t head_bytes;
-    struct http_chunked ch;
+    size_t wpos;          /* request bytes written */
+    size_t rlen;          /* head bytes buffered */
+    struct http_frame fr; /* the response being read */
     char *rbuf;
 };
 
@@ -375,9 +368,8 @@ static void conn_write(struct lg_conn *c)
         return;
     }
     c->state = C_READING;
-    c->rmode = R_HEAD;
+    http_frame_init(&c->fr, c->t->run->head_method);
     c->rlen = 0;
-    c->resp_bytes = 0;
     conn_events(c, LOOP_READ);
 }
 
@@ -490,10 +482,10 @@ static void conn_complete(struct lg_conn *c)
     mono_us now = mono_now();
     hist_record(t->lat, now - c->due);
     hist_record(t->lat_unc, now - c->sent);
-    hist_record(t->sizes, (int64_t)c->resp_bytes);
-    hist_record(t->hsizes, (int64_t)c->head_bytes);
-    t->codes[c->status]++;
-    if (!code_ok(c->status)) {
+    hist_record(t->sizes, (int64_t)c->fr.bytes);
+    hist_record(t->hsizes, (int64_t)c->fr.head_bytes);
+    t->codes[c->fr.status]++;
+    if (!code_ok(c->fr.status)) {
         t->errors++;
         hist_record(t->err_lat, now - c->due);
         atomic_store_explicit(&t->p_errors, t->errors, memory_order_relaxed);
@@ -503,7 +495,7 @@ static void conn_complete(struct lg_conn *c)
     c->pending = false;
     t->inflight--;
     c->backoff = 0;
-    if (c->keep_alive) {
+    if (c->fr.keep_alive) {
         c->state = C_IDLE;
     } else {
         conn_close(c);
@@ -516,82 +508,30 @@ static void conn_complete(struct lg_conn *c)
     thread_check_done(t);
 }
 
-/* Feed n new bytes at rbuf + rlen (head mode) or rbuf (body modes).
- * Returns 1 when the response completed (and was accounted), 0 for more,
- * -1 on a protocol error. */
+/* Feed n new bytes at rbuf + rlen (while in the head) or rbuf (in the
+ * body) to the framer. Bytes after a complete response close the
+ * connection (http_frame.h); the response still counts. Returns 1 when the
+ * response completed, 0 for more, -1 on a protocol error. */
 static int conn_feed(struct lg_conn *c, size_t n)
 {
-    struct lg_run *r = c->t->run;
-    const char *p;
-    if (c->rmode == R_HEAD) {
+    struct http_frame *f = &c->fr;
+    bool in_head = f->state == HTTP_FRAME_HEAD;
+    if (in_head) {
         c->rlen += n;
-        for (;;) {
-            struct http_header hdrs[LG_MAX_HEADERS];
-            struct http_response resp = {.headers = hdrs, .max_headers = LG_MAX_HEADERS};
-            ssize_t hl = http_parse_response(c->rbuf, c->rlen, &resp);
-            if (hl == HTTP_PARSE_PARTIAL) return c->rlen == LG_RBUF ? -1 : 0;
-            if (hl < 0) return -1;
-            c->resp_bytes += (uint64_t)hl;
-            if (resp.status < 200 && resp.status != 101) { /* interim: skip it */
-                memmove(c->rbuf, c->rbuf + hl, c->rlen - (size_t)hl);
-                c->rlen -= (size_t)hl;
-                if (!c->rlen) return 0;
-                continue;
-            }
-            if (resp.status >= LG_CODES) return -1;
-            c->status = resp.status;
-            c->keep_alive = resp.keep_alive;
-            c->head_bytes = (uint64_t)hl;
-            n = c->rlen - (size_t)hl;
-            p = c->rbuf + hl;
-            c->rlen = 0;
-            if (resp.no_body || r->head_method) {
-                if (n) c->keep_alive = false; /* bytes after a bodiless response */
-                return 1;
-            }
-            if (resp.chunked) {
-                c->rmode = R_CHUNKED;
-                http_chunked_init(&c->ch);
-            } else if (resp.content_length >= 0) {
-                c->rmode = R_LEN;
-                c->body_left = (uint64_t)resp.content_length;
-                if (!c->body_left) {
-                    if (n) c->keep_alive = false;
-                    return 1;
-                }
-            } else {
-                c->rmode = R_EOF;
-                c->keep_alive = false;
-            }
-            break;
+        n = c->rlen;
+    }
+    ssize_t used = http_frame_feed(f, c->rbuf, n);
+    if (used < 0) return -1;
+    if (f->state == HTTP_FRAME_HEAD) {
+        if (used) { /* interim heads consumed */
+            memmove(c->rbuf, c->rbuf + used, c->rlen - (size_t)used);
+            c->rlen -= (size_t)used;
         }
-        if (!n) return 0;
-    } else {
-        p = c->rbuf;
+        return c->rlen == LG_RBUF ? -1 : 0;
     }
-    switch (c->rmode) {
-    case R_LEN: {
-        uint64_t take = n < c->body_left ? n : c->body_left;
-        c->body_left -= take;
-        c->resp_bytes += take;
-        if (take < n) c->keep_alive = false; /* garbage after the body */
-        return c->body_left ? 0 : 1;
-    }
-    case R_CHUNKED: {
-        size_t payload = 0;
-        ssize_t used = http_chunked_feed(&c->ch, p, n, &payload);
-        if (used < 0) return -1;
-        c->resp_bytes += (uint64_t)used;
-        if (!c->ch.done) return 0;
-        if ((size_t)used < n) c->keep_alive = false;
-        return 1;
-    }
-    case R_EOF:
-        c->resp_bytes += n;
-        return 0;
-    default:
-        return -1;
-    }
+    c->rlen = 0;
+    if (f->status >= LG_CODES) return -1;
+    return f->state == HTTP_FRAME_DONE;
 }
 
 static void conn_read(struct lg_conn *c)
@@ -599,7 +539,7 @@ static void conn_read(struct lg_conn *c)
     bool tls = c->io.ops == &transport_tls;
     if (c->events != LOOP_READ) conn_events(c, LOOP_READ);
     for (;;) {
-        size_t off = c->rmode == R_HEAD ? c->rlen : 0;
+        size_t off = c->fr.state == HTTP_FRAME_HEAD ? c->rlen : 0;
         size_t space = LG_RBUF - off;
         ssize_t n = transport_read(&c->io, c->rbuf + off, space);
         if (n > 0) {
@@ -620,8 +560,8 @@ static void conn_read(struct lg_conn *c)
             conn_events(c, LOOP_WRITE);
             return;
         }
-        if (n == 0 && c->rmode == R_EOF) {
-            c->keep_alive = false;
+        if (n == 0 && c->fr.state == HTTP_FRAME_EOF) {
+            http_frame_eof(&c->fr);
             conn_complete(c);
             return;
         }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "load/loadgen.h"
+#include "load/loadgen_opts.h"
 #include "net/sock.h"
 #include "net/url.h"
 

@@ -22,7 +22,7 @@
 
 #include "base/duration.h"
 #include "base/errbuf.h"
-#include "load/loadgen.h"
+#include "load/loadgen_opts.h"
 #include "model/topology.h"
 #include "net/url.h"
 

@@ -1,6 +1,7 @@
 /* serve.c: the listener, client connections, workers and lifecycle of
- * `meshperf serve` (see serve.h); the request handlers are in
- * serve_handlers.c, the shared types in serve_internal.h.
+ * `meshperf serve` (see serve.h). Requests are routed through the handler
+ * table of serve_config.handlers (serve_conn.h: the shared types, the
+ * connection API the handlers call, the table's types).
  *
  * A client connection is IDLE (no request bytes), HEAD (reading a head),
  * BODY (reading a body), BUSY (a handler is working: fan-out, delay, REST
@@ -40,8 +41,9 @@
 #include "base/errbuf.h"
 #include "net/http_parse.h"
 #include "net/loop.h"
-#include "serve/serve_internal.h"
+#include "serve/serve_conn.h"
 #include "serve/serve_metrics.h"
+#include "serve/serve_query.h"
 #include "serve/serve_rest.h"
 #include "net/sock.h"
 #include "net/transport.h"
@@ -164,7 +166,7 @@ static void conn_close(struct serve_conn *c)
     loop_timer_cancel(w->loop, &c->timer);
     loop_del(w->loop, c->fd);
     close(c->fd);
-    serve_handlers_conn_gone(c);
+    w->s->cfg.handlers->conn_gone(c);
     if (c->state == C_BUSY || c->state == C_WRITING) serve_gauge_add(&w->stats->inflight, -1);
     rbuf_put(c);
     buf_free(&c->wbuf);
@@ -406,6 +408,26 @@ static void conn_refuse(struct serve_conn *c, int status, const char *msg)
     serve_conn_respond(c, status, "text/plain", body, (size_t)n, NULL, 0);
 }
 
+/* Hand c's request to the first route of the handler table whose path
+ * matches (serve_conn.h), counting it under that route's stat. */
+static void route(struct serve_conn *c, const struct http_request *req, struct http_span body)
+{
+    const struct serve_handlers *h = c->w->s->cfg.handlers;
+    struct http_span path, query;
+    serve_query_split(req->path, &path, &query);
+    for (size_t i = 0; i < h->nroutes; i++) {
+        const struct serve_route *r = &h->routes[i];
+        if (path.len < r->len || (!r->prefix && path.len != r->len) ||
+            memcmp(path.p, r->path, r->len) != 0)
+            continue;
+        c->path = r->stat;
+        struct http_span rest = {path.p + r->len, path.len - r->len};
+        r->fn(c, req, rest, query, body);
+        return;
+    }
+    serve_conn_respond(c, 404, "text/plain", "not found\n", 10, NULL, 0);
+}
+
 /* The whole request is in rbuf[0..req_len): set the connection up for
  * its answer and hand it to the handlers. */
 static void dispatch(struct serve_conn *c, const struct http_request *req, struct http_span body)
@@ -421,7 +443,7 @@ static void dispatch(struct serve_conn *c, const struct http_request *req, struc
         http_header_find(req->headers, req->num_headers, "x-request-id");
     c->rid = rid ? rid->value.p : NULL;
     c->rid_len = rid ? rid->value.len : 0;
-    serve_handlers_dispatch(c, req, body);
+    route(c, req, body);
 }
 
 /* Parse and dispatch what rbuf holds, request after request, until more
@@ -647,7 +669,7 @@ static void drain_io(struct loop *l, int fd, unsigned ev, void *arg)
 static void inbox_io(struct loop *l, int fd, unsigned ev, void *arg)
 {
     struct serve_worker *w = arg;
-    serve_rest_inbox_drain(w->inbox, serve_handlers_rest_reply);
+    serve_rest_inbox_drain(w->inbox, w->s->cfg.handlers->rest_reply);
 }
 
 static void *worker_main(void *arg)
@@ -702,7 +724,7 @@ static void worker_free(struct serve_worker *w)
         w->draining = true;
         conn_close(c);
     }
-    serve_handlers_worker_free(w);
+    w->s->cfg.handlers->worker_free(w);
     serve_client_free(w->client);
     if (w->lfd >= 0) close(w->lfd);
     if (w->drainfd >= 0) close(w->drainfd);
@@ -722,6 +744,11 @@ struct serve *serve_new(const struct serve_config *cfg, char *err, size_t errlen
         return NULL;
     }
     s->cfg = *cfg;
+    if (!cfg->handlers) {
+        free(s);
+        errbuf_set(err, errlen, "serve: no handler table");
+        return NULL;
+    }
     if (s->cfg.threads < 1) s->cfg.threads = 1;
     s->nworkers = (size_t)s->cfg.threads;
     const struct serve_backends *bs = cfg->backends;

@@ -29,6 +29,8 @@
 
 #include "serve/serve_backend.h"
 
+struct serve_handlers; /* serve_conn.h; `meshperf serve` uses serve_handlers_table */
+
 struct serve_config {
     const char *listen_host;               /* NULL or "" = 0.0.0.0 */
     int port;                              /* 0 = ephemeral (see serve_port) */
@@ -46,6 +48,7 @@ struct serve_config {
     int64_t header_timeout_us;
     int64_t drain_timeout_us; /* SIGTERM: longest wait for in-flight requests */
     const char *data_dir;     /* REST save=on writes <ID>.json here; NULL = do not save */
+    const struct serve_handlers *handlers; /* borrowed; the routes; required */
 };
 
 struct serve;

@@ -3,9 +3,11 @@
  *
  * A backend connection moves through CONNECTING -> HANDSHAKE (TLS only) ->
  * WRITING -> READING -> IDLE (back in its pool) and round again, or is
- * closed. The response head is buffered (capped) and parsed with
- * http_parse_response; the body is read and dropped as it arrives, framed
- * by Content-Length, chunked encoding, or the end of the connection. */
+ * closed. The response is framed by http_frame.h: the head is buffered
+ * (capped) until it parses; the body is read and dropped as it arrives,
+ * framed by Content-Length, chunked encoding, or the end of the
+ * connection. Bytes after the response fail the call and close the
+ * connection. */
 #include "serve/serve_backend.h"
 
 #include <errno.h>
@@ -16,7 +18,7 @@
 
 #include "base/buf.h"
 #include "base/errbuf.h"
-#include "net/http_parse.h"
+#include "net/http_frame.h"
 #include "net/transport.h"
 
 #define HEAD_MAX   (64 * 1024) /* a backend's response head larger than this is an error */
@@ -206,11 +208,9 @@ struct serve_bconn {
     struct buf rbuf;
     struct buf wbuf;
     size_t woff;
-    int64_t body_left; /* Content-Length bytes still to come */
-    struct http_chunked ch;
+    struct http_frame fr; /* the response being read */
     uint8_t state;
-    bool reused, got_bytes, head_done, chunked, until_eof, keep_alive;
-    int status;
+    bool reused, got_bytes;
 };
 
 struct serve_client {
@@ -528,32 +528,24 @@ static void bconn_send(struct serve_bconn *bc)
     }
     bc->woff = 0;
     bc->got_bytes = false;
-    bc->head_done = false;
+    http_frame_init(&bc->fr, false);
     bc->state = BC_WRITING;
     buf_reset(&bc->rbuf);
     bconn_io(bc->pool->cl->loop, bc->io.fd, LOOP_WRITE, bc);
 }
 
-/* Consume body bytes in bc->rbuf after the head. Returns 1 when the
- * response is complete, 0 for more, -1 on a framing error. */
-static int body_consume(struct serve_bconn *bc)
+/* Frame what bc->rbuf holds and drop what the framer consumed. Returns 1
+ * when the response is complete, 0 for more, -1 on a framing error, an
+ * over-long head, or bytes after the response (http_frame.h's rule: the
+ * connection is closed and the call fails, as before). */
+static int bconn_frame(struct serve_bconn *bc)
 {
-    if (bc->chunked) {
-        size_t pay = 0;
-        ssize_t n = http_chunked_feed(&bc->ch, bc->rbuf.data, bc->rbuf.len, &pay);
-        if (n < 0) return -1;
-        buf_consume(&bc->rbuf, (size_t)n);
-        if (bc->ch.done) return bc->rbuf.len ? -1 : 1;
-        return 0;
-    }
-    if (bc->until_eof) {
-        buf_reset(&bc->rbuf);
-        return 0;
-    }
-    if ((int64_t)bc->rbuf.len > bc->body_left) return -1; /* bytes after the response */
-    bc->body_left -= (int64_t)bc->rbuf.len;
-    buf_reset(&bc->rbuf);
-    return bc->body_left == 0 ? 1 : 0;
+    ssize_t n = http_frame_feed(&bc->fr, bc->rbuf.data, bc->rbuf.len);
+    if (n < 0) return -1;
+    buf_consume(&bc->rbuf, (size_t)n);
+    if (bc->fr.state == HTTP_FRAME_HEAD) return bc->rbuf.len >= HEAD_MAX ? -1 : 0;
+    if (bc->fr.trailing) return -1;
+    return bc->fr.state == HTTP_FRAME_DONE;
 }
 
 static void bconn_readable(struct serve_bconn *bc)
@@ -571,8 +563,9 @@ static void bconn_readable(struct serve_bconn *bc)
             loop_mod(c->loop, bc->io.fd, LOOP_WRITE, bconn_io, bc);
             return;
         }
-        if (n == 0 && bc->head_done && bc->until_eof) {
-            bconn_done(bc, bc->status == 200 ? SERVE_OK : SERVE_ERROR, bc->status, false);
+        if (n == 0 && bc->fr.state == HTTP_FRAME_EOF) {
+            http_frame_eof(&bc->fr);
+            bconn_done(bc, bc->fr.status == 200 ? SERVE_OK : SERVE_ERROR, bc->fr.status, false);
             return;
         }
         if (n <= 0) {
@@ -581,42 +574,14 @@ static void bconn_readable(struct serve_bconn *bc)
         }
         bc->got_bytes = true;
         bc->rbuf.len += (size_t)n;
-        if (!bc->head_done) {
-            struct http_header hdrs[64];
-            struct http_response resp = {.headers = hdrs, .max_headers = 64};
-            ssize_t h = http_parse_response(bc->rbuf.data, bc->rbuf.len, &resp);
-            if (h == HTTP_PARSE_PARTIAL) {
-                if (bc->rbuf.len >= HEAD_MAX) {
-                    bconn_done(bc, SERVE_ERROR, 0, false);
-                    return;
-                }
-                continue;
-            }
-            if (h < 0) {
-                bconn_done(bc, SERVE_ERROR, 0, false);
-                return;
-            }
-            if (resp.status < 200) { /* 1xx: skip it, wait for the real one */
-                buf_consume(&bc->rbuf, (size_t)h);
-                continue;
-            }
-            bc->head_done = true;
-            bc->status = resp.status;
-            bc->keep_alive = resp.keep_alive;
-            bc->chunked = !resp.no_body && resp.chunked;
-            bc->until_eof = !resp.no_body && !resp.chunked && resp.content_length < 0;
-            bc->body_left = resp.no_body || resp.content_length < 0 ? 0 : resp.content_length;
-            if (bc->chunked) http_chunked_init(&bc->ch);
-            buf_consume(&bc->rbuf, (size_t)h);
-        }
-        int done = body_consume(bc);
+        int done = bconn_frame(bc);
+        int status = bc->fr.state == HTTP_FRAME_HEAD ? 0 : bc->fr.status;
         if (done < 0) {
-            bconn_done(bc, SERVE_ERROR, bc->status, false);
+            bconn_done(bc, SERVE_ERROR, status, false);
             return;
         }
         if (done) {
-            enum serve_outcome o = bc->status == 200 ? SERVE_OK : SERVE_ERROR;
-            bconn_done(bc, o, bc->status, bc->keep_alive);
+            bconn_done(bc, status == 200 ? SERVE_OK : SERVE_ERROR, status, bc->fr.keep_alive);
             return;
         }
     }

@@ -1,6 +1,6 @@
-/* serve_handlers.c: the request handlers of `meshperf serve` (see
- * serve.h for what each path does, serve_internal.h for the seam with the
- * connection code in serve.c).
+/* serve_handlers.c: the request handlers of `meshperf serve` and their
+ * route table, serve_handlers_table (see serve.h for what each path does,
+ * serve_conn.h for the seam with the connection code in serve.c).
  *
  * A handler either answers at once (serve_conn_respond) or parks the
  * connection: it stops watching the socket and some later callback on the
@@ -12,7 +12,7 @@
  *   echo      with a delay, the response is built now into the
  *             connection's wbuf and serve.c's timer sends it.
  *   REST      serve_rest takes a ticket; the worker's inbox delivers the
- *             reply to serve_handlers_rest_reply.
+ *             reply to rest_reply.
  * /health and /metrics answer at once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,8 @@
 #include "net/http_parse.h"
 #include "net/loop.h"
 #include "serve/serve_echo.h"
-#include "serve/serve_internal.h"
+#include "serve/serve_conn.h"
+#include "serve/serve_handlers.h"
 #include "serve/serve_metrics.h"
 #include "serve/serve_query.h"
 #include "serve/serve_rest.h"
@@ -58,8 +59,8 @@ static void json_escape(struct buf *b, const char *s, size_t n)
 /* Echo knobs from the query (Fortio's spelling, serve_echo.h): status,
  * delay, size, headers, close; without size= the request body comes back.
  * root: "/" without backends, whose empty answer is "ok" as JSON. */
-static void handle_echo(struct serve_conn *c, struct http_span query, struct http_span body,
-                        const struct http_request *req, bool root)
+static void echo(struct serve_conn *c, struct http_span query, struct http_span body,
+                 const struct http_request *req, bool root)
 {
     struct serve_worker *w = c->w;
     struct serve_echo_limits lim = {w->s->cfg.max_delay_us, w->s->cfg.max_size};
@@ -216,7 +217,8 @@ static void fan_done(void *arg, size_t backend, enum serve_outcome o, int status
 }
 
 /* /health: the node's name and its backends with their replica URLs. */
-static void handle_health(struct serve_conn *c)
+static void handle_health(struct serve_conn *c, const struct http_request *req,
+                          struct http_span rest, struct http_span query, struct http_span body)
 {
     struct serve_worker *w = c->w;
     const struct serve_backends *bs = w->s->cfg.backends;
@@ -243,7 +245,8 @@ static void handle_health(struct serve_conn *c)
 }
 
 /* /metrics: every worker's counters summed, plus process_* figures. */
-static void handle_metrics(struct serve_conn *c)
+static void handle_metrics(struct serve_conn *c, const struct http_request *req,
+                           struct http_span rest, struct http_span query, struct http_span body)
 {
     struct serve_worker *w = c->w;
     struct serve *s = w->s;
@@ -259,9 +262,9 @@ static void handle_metrics(struct serve_conn *c)
     buf_free(&b);
 }
 
-/* /fortio/rest/...: answered now, or parked on a serve_rest ticket. */
-static void handle_rest(struct serve_conn *c, struct http_span which, struct http_span query,
-                        struct http_span body)
+/* /fortio/rest/<which>: answered now, or parked on a serve_rest ticket. */
+static void handle_rest(struct serve_conn *c, const struct http_request *req,
+                        struct http_span which, struct http_span query, struct http_span body)
 {
     struct serve_worker *w = c->w;
     int status = 500;
@@ -285,7 +288,7 @@ static void handle_rest(struct serve_conn *c, struct http_span which, struct htt
     loop_timer_cancel(w->loop, &c->timer);
 }
 
-void serve_handlers_rest_reply(void *waiter, int status, char *body, size_t len)
+static void rest_reply(void *waiter, int status, char *body, size_t len)
 {
     struct serve_conn *c = waiter;
     c->ticket = NULL;
@@ -295,56 +298,31 @@ void serve_handlers_rest_reply(void *waiter, int status, char *body, size_t len)
     free(body);
 }
 
-static bool path_is(struct http_span p, const char *lit)
+/* /echo and /echo/...: echo (above). */
+static void handle_echo(struct serve_conn *c, const struct http_request *req, struct http_span rest,
+                        struct http_span query, struct http_span body)
 {
-    size_t n = strlen(lit);
-    return p.len == n && memcmp(p.p, lit, n) == 0;
+    echo(c, query, body, req, false);
 }
 
-static bool path_prefix(struct http_span p, const char *lit)
-{
-    size_t n = strlen(lit);
-    return p.len >= n && memcmp(p.p, lit, n) == 0;
-}
-
-/* Route by path: /health, /metrics, /echo[/...], /fortio/rest/..., else
- * the fan-out ("/" and any other path), or echo when there are no
+/* "/" and any other path: the fan-out, or echo when there are no
  * backends. */
-void serve_handlers_dispatch(struct serve_conn *c, const struct http_request *req,
-                             struct http_span body)
+static void handle_root(struct serve_conn *c, const struct http_request *req, struct http_span rest,
+                        struct http_span query, struct http_span body)
 {
-    struct serve_worker *w = c->w;
-    struct http_span path, query;
-    serve_query_split(req->path, &path, &query);
-    if (path_is(path, "/health")) {
-        c->path = SERVE_PATH_HEALTH;
-        handle_health(c);
-    } else if (path_is(path, "/metrics")) {
-        c->path = SERVE_PATH_METRICS;
-        handle_metrics(c);
-    } else if (path_is(path, "/echo") || path_prefix(path, "/echo/")) {
-        c->path = SERVE_PATH_ECHO;
-        handle_echo(c, query, body, req, false);
-    } else if (path_prefix(path, "/fortio/rest/")) {
-        c->path = SERVE_PATH_REST;
-        struct http_span which = {path.p + 13, path.len - 13};
-        handle_rest(c, which, query, body);
-    } else {
-        c->path = SERVE_PATH_ROOT;
-        if (w->s->cfg.backends->n)
-            handle_fanout(c);
-        else
-            handle_echo(c, query, body, req, true);
-    }
+    if (c->w->s->cfg.backends->n)
+        handle_fanout(c);
+    else
+        echo(c, query, body, req, true);
 }
 
-void serve_handlers_conn_gone(struct serve_conn *c)
+static void conn_gone(struct serve_conn *c)
 {
     if (c->fan) c->fan->c = NULL;
     if (c->ticket) serve_rest_ticket_forget(c->ticket);
 }
 
-void serve_handlers_worker_free(struct serve_worker *w)
+static void worker_free(struct serve_worker *w)
 {
     while (w->fans) {
         struct serve_fanout *f = w->fans;
@@ -354,3 +332,25 @@ void serve_handlers_worker_free(struct serve_worker *w)
         free(f);
     }
 }
+
+#define ROUTE(lit, prefix, stat, fn)                                                               \
+    {                                                                                              \
+        lit, sizeof(lit) - 1, prefix, stat, fn                                                     \
+    }
+
+static const struct serve_route routes[] = {
+    ROUTE("/health", false, SERVE_PATH_HEALTH, handle_health),
+    ROUTE("/metrics", false, SERVE_PATH_METRICS, handle_metrics),
+    ROUTE("/echo", false, SERVE_PATH_ECHO, handle_echo),
+    ROUTE("/echo/", true, SERVE_PATH_ECHO, handle_echo),
+    ROUTE("/fortio/rest/", true, SERVE_PATH_REST, handle_rest),
+    ROUTE("", true, SERVE_PATH_ROOT, handle_root),
+};
+
+const struct serve_handlers serve_handlers_table = {
+    .routes = routes,
+    .nroutes = sizeof routes / sizeof routes[0],
+    .conn_gone = conn_gone,
+    .worker_free = worker_free,
+    .rest_reply = rest_reply,
+};

@@ -412,42 +412,41 @@ static int wait_link_add(struct job *j, struct serve_rest_ticket *t, struct wait
     return 0;
 }
 
-static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span query,
-                      struct http_span body, void *waiter, int *status, char **out, size_t *len,
-                      struct serve_rest_ticket **ticket)
+/* Step 1 of a run request: the body, if any, as a JSON object in *jd
+ * (NULL for an empty body). 0, or -1 with what is wrong in ex. */
+static int run_body(struct http_span body, json_t **jd, char *ex, size_t exlen)
 {
-    json_t *jd = NULL;
-    *status = 400;
-    if (body.len) {
-        json_error_t je;
-        jd = json_loadb(body.p, body.len, 0, &je);
-        char ex[300];
-        if (!jd || !json_is_object(jd)) {
-            if (jd)
-                snprintf(ex, sizeof ex, "body is not a JSON object");
-            else
-                snprintf(ex, sizeof ex, "line %d column %d: %s", je.line, je.column, je.text);
-            json_decref(jd);
-            *out = error_reply("body json deserialization error", ex, len);
-            return *out ? 1 : -1;
-        }
+    *jd = NULL;
+    if (!body.len) return 0;
+    json_error_t je;
+    json_t *o = json_loadb(body.p, body.len, 0, &je);
+    if (o && json_is_object(o)) {
+        *jd = o;
+        return 0;
     }
+    if (o)
+        snprintf(ex, exlen, "body is not a JSON object");
+    else
+        snprintf(ex, exlen, "line %d column %d: %s", je.line, je.column, je.text);
+    json_decref(o);
+    return -1;
+}
+
+/* Step 2: j's options from the query arguments and the body's strings
+ * (Fortio's names: url, qps, t, c, n, timeout, payload, labels, jitter,
+ * uniform, https-insecure, save, async). 0, or -1 with *msg (and maybe ex)
+ * for the error reply. Copies are owned by j. */
+static int run_opts(struct job *j, struct http_span query, json_t *jd, bool *async,
+                    const char **msg, char *ex, size_t exlen)
+{
     char v[ARG_MAX];
-    struct job *j = calloc(1, sizeof *j);
-    if (!j) {
-        json_decref(jd);
-        return -1;
-    }
-    j->r = r;
     loadgen_opts_init(&j->opts);
     const char *url = arg(query, jd, "url", v, sizeof v);
     while (url && (*url == ' ' || *url == '\t'))
         url++;
     if (!url || !*url) {
-        json_decref(jd);
-        job_free(j);
-        *out = error_reply("URL is required", NULL, len);
-        return *out ? 1 : -1;
+        *msg = "URL is required";
+        return -1;
     }
     j->url = strdup(url);
     j->opts.url = j->url;
@@ -460,12 +459,9 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     } else if (t) {
         int64_t us;
         if (duration_parse(t, &us) < 0) {
-            char ex[ARG_MAX + 64];
-            snprintf(ex, sizeof ex, "time: invalid duration \"%s\"", t);
-            json_decref(jd);
-            job_free(j);
-            *out = error_reply("parsing duration", ex, len);
-            return *out ? 1 : -1;
+            snprintf(ex, exlen, "time: invalid duration \"%s\"", t);
+            *msg = "parsing duration";
+            return -1;
         }
         j->opts.duration_us = us;
     }
@@ -492,7 +488,15 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     j->opts.uniform = on(arg(query, jd, "uniform", v, sizeof v));
     j->opts.insecure = on(arg(query, jd, "https-insecure", v, sizeof v));
     j->save = on(arg(query, jd, "save", v, sizeof v));
-    bool async = on(arg(query, jd, "async", v, sizeof v));
+    *async = on(arg(query, jd, "async", v, sizeof v));
+    return 0;
+}
+
+/* Step 3: j's request headers: the body's "headers" array of strings, then
+ * every H= query argument, at most MAX_RUN_HEADERS in all. */
+static void run_headers(struct job *j, struct http_span query, json_t *jd)
+{
+    char v[ARG_MAX];
     json_t *hs = jd ? json_object_get(jd, "headers") : NULL;
     if (hs && json_is_array(hs)) {
         size_t i;
@@ -509,25 +513,16 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
         if (!serve_query_key_is(k, "H") || !qv.len || j->nheaders >= MAX_RUN_HEADERS) continue;
         if (serve_query_decode(qv, v, sizeof v) > 0) j->headers[j->nheaders++] = strdup(v);
     }
-    json_decref(jd);
     j->opts.headers = (const char *const *)j->headers;
     j->opts.nheaders = j->nheaders;
-    char err[512];
-    if (loadgen_opts_check(&j->opts, err, sizeof err) < 0) {
-        job_free(j);
-        *out = error_reply("Aborting because of error", err, len);
-        return *out ? 1 : -1;
-    }
-    j->ctl = loadgen_ctl_new();
-    j->opts.ctl = j->ctl;
-    struct serve_rest_ticket *tk = async ? NULL : ticket_new(inbox, waiter, T_RUN);
-    struct wait_link *wl = async ? NULL : malloc(sizeof *wl);
-    if (!j->ctl || (!async && (!tk || !wl))) {
-        free(tk);
-        free(wl);
-        job_free(j);
-        return -1;
-    }
+}
+
+/* Step 4: number j, list it in r, link tk (if any) to it and start its
+ * thread. Returns j's id (j may be gone by then: the thread owns it), or
+ * -1 when the thread could not start (j unlisted, still the caller's). */
+static int64_t run_start(struct serve_rest *r, struct job *j, struct serve_rest_ticket *tk,
+                         struct wait_link *wl)
+{
     pthread_mutex_lock(&r->mu);
     j->id = ++r->last_id;
     j->state = ST_RUNNING;
@@ -545,14 +540,59 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     if (rc != 0) {
         r->jobs = j->next;
         r->nthreads--;
-        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc ? -1 : id;
+}
+
+/* /fortio/rest/run: parse the request into a job (steps 1-3), check its
+ * options, start it (step 4); answer at once when async or on an error,
+ * else hand back a ticket the job's end answers. */
+static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span query,
+                      struct http_span body, void *waiter, int *status, char **out, size_t *len,
+                      struct serve_rest_ticket **ticket)
+{
+    *status = 400;
+    char ex[ARG_MAX + 64] = "";
+    const char *msg = NULL;
+    json_t *jd;
+    if (run_body(body, &jd, ex, sizeof ex) < 0) {
+        *out = error_reply("body json deserialization error", ex, len);
+        return *out ? 1 : -1;
+    }
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) {
+        json_decref(jd);
+        return -1;
+    }
+    j->r = r;
+    bool async = false;
+    if (run_opts(j, query, jd, &async, &msg, ex, sizeof ex) == 0) run_headers(j, query, jd);
+    json_decref(jd);
+    if (!msg && loadgen_opts_check(&j->opts, ex, sizeof ex) < 0) msg = "Aborting because of error";
+    if (msg) {
+        job_free(j);
+        *out = error_reply(msg, ex, len);
+        return *out ? 1 : -1;
+    }
+    j->ctl = loadgen_ctl_new();
+    j->opts.ctl = j->ctl;
+    struct serve_rest_ticket *tk = async ? NULL : ticket_new(inbox, waiter, T_RUN);
+    struct wait_link *wl = async ? NULL : malloc(sizeof *wl);
+    if (!j->ctl || (!async && (!tk || !wl))) {
+        free(tk);
+        free(wl);
+        job_free(j);
+        return -1;
+    }
+    int64_t id = run_start(r, j, tk, wl);
+    if (id < 0) {
         free(tk);
         job_free(j);
         *status = 500;
         *out = error_reply("Aborting because of error", "cannot start a thread", len);
         return *out ? 1 : -1;
     }
-    pthread_mutex_unlock(&r->mu);
     if (async) {
         *status = 200;
         *out = async_reply("started", id, 1, "", len);

@@ -1,14 +1,19 @@
-/* serve_internal.h: what serve.c (listener, connections, workers,
- * lifecycle) and serve_handlers.c (the request handlers) share inside
- * `meshperf serve`. Not for other modules: use serve.h.
+/* serve_conn.h: the seam between serve.c (listener, connections,
+ * workers, lifecycle) and the request handlers inside `meshperf serve`:
+ * the connection and worker structs, the connection API serve.c
+ * implements, and the handler table serve.c routes by. Not for other
+ * modules: use serve.h.
  *
- * The seam: serve.c reads and parses requests and owns every connection's
- * life; once a request is whole it calls serve_handlers_dispatch, and a
- * handler answers through serve_conn_respond (at once) or parks the
- * connection (C_BUSY, not watched) until its own callback answers later.
- * Everything here runs on the connection's worker thread only. */
-#ifndef MESHPERF_SERVE_INTERNAL_H
-#define MESHPERF_SERVE_INTERNAL_H
+ * serve.c reads and parses requests and owns every connection's life; once
+ * a request is whole it looks its path up in the table it was given
+ * (serve_config.handlers; serve_handlers.c defines the one `meshperf serve`
+ * uses) and calls the route's handler, which answers through
+ * serve_conn_respond (at once) or parks the connection (C_BUSY, not
+ * watched) until its own callback answers later. serve.c never names a
+ * handler, so the dependency runs one way: handlers -> this header <-
+ * serve.c. Everything here runs on the connection's worker thread only. */
+#ifndef MESHPERF_SERVE_CONN_H
+#define MESHPERF_SERVE_CONN_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -122,23 +127,32 @@ void serve_conn_respond(struct serve_conn *c, int status, const char *ctype, con
 /* Draining and nothing left (no connections, no fan-outs): end the loop. */
 void serve_worker_maybe_done(struct serve_worker *w);
 
-/* ---- serve_handlers.c ---- */
+/* ---- the handler table ---- */
 
-/* Route c's request (whole in c->rbuf[0..c->req_len); spans in req and
- * body point there) to its handler. c is C_BUSY on entry; the handler
- * answers now or later. */
-void serve_handlers_dispatch(struct serve_conn *c, const struct http_request *req,
-                             struct http_span body);
+/* Answer c's request (whole in c->rbuf[0..c->req_len); the spans point
+ * there): now, or later after parking c. rest is the path after the
+ * route's text, query the part after '?' (without it). c is C_BUSY. */
+typedef void serve_handler_fn(struct serve_conn *c, const struct http_request *req,
+                              struct http_span rest, struct http_span query, struct http_span body);
 
-/* c is closing: detach its fan-out (the backend calls finish unseen) and
- * forget its REST ticket. */
-void serve_handlers_conn_gone(struct serve_conn *c);
+struct serve_route {
+    const char *path; /* the path, or its prefix (may be "": every path) */
+    size_t len;       /* strlen(path) */
+    bool prefix;      /* match paths starting with path, not only equal */
+    uint8_t stat;     /* enum serve_path the request is counted under */
+    serve_handler_fn *fn;
+};
 
-/* Free fan-outs still pending on w (after its loop has ended), aborting
- * their backend calls (serve_client_abort) so their connections go too. */
-void serve_handlers_worker_free(struct serve_worker *w);
-
-/* The REST inbox callback: waiter is a struct serve_conn. */
-serve_rest_reply_fn serve_handlers_rest_reply;
+/* The first route whose path matches wins. */
+struct serve_handlers {
+    const struct serve_route *routes;
+    size_t nroutes;
+    /* c is closing: detach whatever a handler left pending on it. */
+    void (*conn_gone)(struct serve_conn *c);
+    /* w's loop has ended: free what handlers still hold on w. */
+    void (*worker_free)(struct serve_worker *w);
+    /* the REST inbox callback: waiter is a struct serve_conn. */
+    serve_rest_reply_fn *rest_reply;
+};
 
 #endif
