@@ -65,7 +65,9 @@ check "node killed: no serve process left" no_marked_left 5
 # ---- 2. SIGINT during a test
 spawn int env MESHPERF_IT_MARK="$RUN_MARK" "$MESHPERF" run --pause 0 --results "$T/r2" "$T/long.json"
 if wait_file_match "$T/int.log" '^\[1/2\] long: 50 qps' 20; then
-    sleep 1 # some load first, so the partial result has data
+    # some load first, so the partial result has data: node-0 has served
+    # 20 requests (0.4 s of the 50 qps test), not a fixed sleep
+    wait_pod_requests node-0-0 20 20
     kill -INT "$PID_int"
 fi
 wait_gone "$PID_int" 20
