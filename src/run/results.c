@@ -2,7 +2,6 @@
  * keys, and metric CSVs rendered (csvout.c) and put through the store. */
 #include "run/results.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 

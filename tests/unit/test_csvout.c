@@ -1,16 +1,13 @@
 /* Unit tests for csvout.c: recorded Prometheus answers (tests/data/prom/
  * *.json) flattened and compared byte for byte with the expected CSV next
- * to them; quoting; empty results; the atomic write. Run from the repo root
+ * to them; quoting; empty results; file-name checks. Run from the repo root
  * (tests/run.sh does) or set TESTDATA to the tests/data directory. */
 #include "cm.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "metrics/csvout.h"
 #include "metrics/promapi.h"
