@@ -1,7 +1,8 @@
 /* cmd_report.c: `meshperf report SOURCE... [-o DIR] [--compare label=SOURCE ...]`.
  *
  * Parses flags, turns SOURCE arguments and --compare pairs into
- * report_source entries, and runs report_build (report.c). Exit codes:
+ * report_source entries, opens each source's store (store_open: a bad URI
+ * is bad input), and runs report_build (report.c). Exit codes:
  * 0 report written (warnings for missing files do not change it), 1 no run
  * found or the output could not be written, 2 bad flags or an unreadable
  * source. */
@@ -15,6 +16,7 @@
 #include "base/exitcode.h"
 #include "base/flags.h"
 #include "report/report.h"
+#include "store/store.h"
 
 static void usage(FILE *f, const struct flag *table)
 {
@@ -54,6 +56,7 @@ int cmd_report(int argc, char **argv)
     int npos = 0, rc = EXIT_USAGE;
     char err[ERRBUF_LEN];
     struct report_source *src = NULL;
+    size_t nsrc = 0;
     int fr = flags_parse(table, argc, argv, pos, &npos, err, sizeof err);
     if (fr == FLAGS_HELP) {
         usage(stdout, table);
@@ -64,7 +67,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "meshperf report: %s\n", err);
         goto out;
     }
-    size_t nsrc = (size_t)npos + cmp.n;
+    nsrc = (size_t)npos + cmp.n;
     if (!nsrc) {
         fprintf(stderr, "meshperf report: no SOURCE given (a results directory; see --help)\n");
         goto out;
@@ -81,7 +84,7 @@ int cmd_report(int argc, char **argv)
     }
     size_t k = 0;
     for (int i = 0; i < npos; i++, k++)
-        src[k] = (struct report_source){pos[i], pos[i]};
+        src[k] = (struct report_source){pos[i], pos[i], NULL};
     for (size_t i = 0; i < cmp.n; i++, k++) {
         const char *eq = strchr(cmp.v[i], '=');
         if (!eq || eq == cmp.v[i] || !eq[1]) {
@@ -91,7 +94,7 @@ int cmd_report(int argc, char **argv)
         }
         /* the label is the part before '=': cut it in place in argv */
         ((char *)cmp.v[i])[eq - cmp.v[i]] = '\0';
-        src[k] = (struct report_source){cmp.v[i], eq + 1};
+        src[k] = (struct report_source){cmp.v[i], eq + 1, NULL};
     }
     for (size_t i = 0; i < nsrc; i++)
         for (size_t j = 0; j < i; j++)
@@ -99,6 +102,11 @@ int cmd_report(int argc, char **argv)
                 fprintf(stderr, "meshperf report: source label '%s' given twice\n", src[i].label);
                 goto out;
             }
+    for (size_t i = 0; i < nsrc; i++)
+        if (!(src[i].store = store_open(src[i].path, err, sizeof err))) {
+            fprintf(stderr, "meshperf report: %s\n", err);
+            goto out;
+        }
     struct report_opts o = {
         out, run_charts < 0 ? -1 : (int)(run_charts > 1000000 ? 1000000 : run_charts), mem, cpu,
         chart_data};
@@ -111,6 +119,8 @@ int cmd_report(int argc, char **argv)
         rc = br == 2 ? EXIT_USAGE : EXIT_FAILED;
     }
 out:
+    for (size_t i = 0; src && i < nsrc; i++)
+        store_free(src[i].store);
     free(src);
     free(pos);
     strlist_free(&cmp);

@@ -1,18 +1,12 @@
-/* csvout.c: render a series set in the original's CSV shape and write it
- * atomically (see csvout.h). The label columns are the sorted union of
+/* csvout.c: render a series set in the original's CSV shape (see
+ * csvout.h; run/results.c stores the text). The label columns are the sorted union of
  * every series' label names; the series are visited in series_cmp order
  * through an index array, so the set itself is not modified. */
 #include "metrics/csvout.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "base/errbuf.h"
 
 static int put_cell(struct buf *out, const char *s)
 {
@@ -135,63 +129,4 @@ int csvout_name_ok(const char *name)
     if (strchr(name, '/')) return 0;
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return 0;
     return 1;
-}
-
-int csvout_write(const char *dir, const struct series_set *set, size_t max_bytes, char *err,
-                 size_t errlen)
-{
-    if (!csvout_name_ok(set->name))
-        return errbuf_set(err, errlen, "metric name '%s' cannot be a file name", set->name);
-    struct buf b;
-    buf_init(&b, max_bytes ? max_bytes : (size_t)1 << 30);
-    int rc = csvout_render(set, &b);
-    if (rc) {
-        buf_free(&b);
-        return errbuf_set(err, errlen, "%s/%s.csv: %s", dir, set->name,
-                          rc == -ENOBUFS ? "larger than the cap" : strerror(-rc));
-    }
-    size_t dl = strlen(dir), nl = strlen(set->name);
-    char *tmp = malloc(dl + nl + 16), *fin = malloc(dl + nl + 8);
-    if (!tmp || !fin) {
-        free(tmp), free(fin), buf_free(&b);
-        return errbuf_set(err, errlen, "out of memory");
-    }
-    sprintf(tmp, "%s/.%s.csv.XXXXXX", dir, set->name);
-    sprintf(fin, "%s/%s.csv", dir, set->name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
-        errbuf_set(err, errlen, "%s: %s", fin, strerror(errno));
-        goto out;
-    }
-    size_t off = 0;
-    while (off < b.len) {
-        ssize_t w = write(fd, b.data + off, b.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-            rc = -errno;
-            errbuf_set(err, errlen, "%s: write: %s", fin, strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (!rc) (void)fchmod(fd, 0644); /* mkstemp made it 0600; best effort */
-    if (!rc && fsync(fd) < 0) {
-        rc = -errno;
-        errbuf_set(err, errlen, "%s: fsync: %s", fin, strerror(errno));
-    }
-    if (close(fd) < 0 && !rc) {
-        rc = -errno;
-        errbuf_set(err, errlen, "%s: close: %s", fin, strerror(errno));
-    }
-    if (!rc && rename(tmp, fin) < 0) {
-        rc = -errno;
-        errbuf_set(err, errlen, "%s: rename: %s", fin, strerror(errno));
-    }
-    if (rc) unlink(tmp);
-out:
-    free(tmp);
-    free(fin);
-    buf_free(&b);
-    return rc;
 }

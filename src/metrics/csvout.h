@@ -40,13 +40,4 @@ int csvout_render(const struct series_set *set, struct buf *out);
  * no NUL, not "." or ".."? 1 yes, 0 no. */
 int csvout_name_ok(const char *name);
 
-/* Write set as `<dir>/<set->name>.csv`, atomically: the text goes to a
- * temporary file in dir (`.<name>.csv.XXXXXX`), is fsync'd, then renamed
- * over the final name, so a reader never sees a partial file and a failed
- * write leaves no file behind. dir must exist. 0, or -1 / -errno with one
- * line in err naming the file (bad metric name: "metric name 'a/b' cannot
- * be a file name"). max_bytes caps the rendered text (0: 1 GiB). */
-int csvout_write(const char *dir, const struct series_set *set, size_t max_bytes, char *err,
-                 size_t errlen);
-
 #endif

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/atomicfile.h"
 #include "base/buf.h"
 #include "base/errbuf.h"
 #include "base/mono.h"
@@ -128,38 +129,13 @@ char *promlocal_config_yml(const char *dir, const char *exporter_addr)
 
 /* ---- files ---- */
 
-/* Write text to dir/name atomically (temp file, fsync, rename). */
+/* Write text to dir/name atomically (base/atomicfile.h). 0 or -1 with err. */
 static int pl_write_atomic(const char *dir, const char *name, const char *text, char *err,
                            size_t errlen)
 {
-    char tmp[700], final[700];
+    char final[700];
     snprintf(final, sizeof final, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return errbuf_set(err, errlen, "%s: %s", final, strerror(errno));
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return errbuf_set(err, errlen, "%s: %s", final, strerror(e));
-        }
-        off += (size_t)w;
-    }
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return errbuf_set(err, errlen, "%s: %s", final, strerror(e));
-    }
-    if (rename(tmp, final) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return errbuf_set(err, errlen, "%s: %s", final, strerror(e));
-    }
-    return 0;
+    return atomicfile_write(final, text, strlen(text), err, errlen) < 0 ? -1 : 0;
 }
 
 static int pl_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

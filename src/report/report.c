@@ -283,12 +283,8 @@ int report_load(struct report *r, const struct report_opts *o, FILE *warnf, char
 {
     struct report_runs runs = {0};
     for (size_t i = 0; i < r->nsources; i++) {
-        if (!strncmp(r->sources[i].path, "s3://", 5)) {
-            free(runs.v);
-            return errbuf_set(err, errlen, "%s: s3:// sources need the S3 store (not built yet)",
-                              r->sources[i].path);
-        }
-        if (report_read_source(r->sources[i].path, (int)i, &runs, err, errlen) < 0) {
+        if (report_read_source(r->sources[i].store, r->sources[i].path, (int)i, &runs, err,
+                               errlen) < 0) {
             for (size_t k = 0; k < runs.n; k++)
                 report_run_free(&runs.v[k]);
             free(runs.v);

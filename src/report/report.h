@@ -1,117 +1,22 @@
-/* report.h: the model of `meshperf report` and its entry point.
+/* report.h: the entry point of `meshperf report` (cmd_report.c calls
+ * report_build), and the model functions report.c defines. The types are
+ * in report_model.h, which the lower report files include instead.
  *
- * A report reads one or more sources (results trees laid out as
- * `<test>/<driver_ts>/{config.json,fortio.json,<metric>.csv}`), holds every
- * run found in memory (struct report_run: the parts of fortio.json the
- * report uses, and every metric CSV as series), derives per-run figures
- * (percentiles, errors, max memory and mean CPU per node) once, then writes
- * summary.csv (report_summary.c), the charts as PNG + inline SVG, and
- * index.html (report_html.c). Reading lives in report_read.c.
- *
- * Node names: a series belongs to node `node-N` when one of its label
- * values contains "node-<digits>" (pod node-0-0, replica set node-0-5d8f,
- * kubernetes_pod_name node-0-abc-xyz all give node-0). */
+ * report_build reads every source through its store (report_read.c), then
+ * writes summary.csv (report_summary.c), the charts as PNG + inline SVG
+ * (report_fig.c) and index.html (report_html.c). */
 #ifndef MESHPERF_REPORT_H
 #define MESHPERF_REPORT_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 
-/* One label set of one metric CSV. */
-struct report_series {
-    char *name;  /* label values joined by "/" in column order; the metric name if none */
-    char *node;  /* "node-N" found in a label value, or NULL */
-    char **lv;   /* the metric's nlabels label values, in column order ("" when empty); owned */
-    double *ts;  /* n timestamps (Unix s) */
-    double *nts; /* n normalized_ts (s from the series' first point) */
-    double *v;   /* n values; NaN / +-Inf kept as such */
-    size_t n, cap;
-};
-
-/* One `<metric>.csv`. */
-struct report_metric {
-    char *name; /* file name without .csv */
-    struct report_series *s;
-    size_t ns;
-    char **labels; /* label names (the `metric.` columns without the prefix), owned */
-    size_t nlabels;
-};
-
-/* A point of a latency distribution: percent 0..100 and value in seconds. */
-struct report_pctl {
-    double p, v;
-};
-
-/* A DurationHistogram.Data bucket: [start, end) seconds, cumulative percent. */
-struct report_bucket {
-    double start, end, pct;
-};
-
-struct report_run {
-    int source; /* index into struct report's sources */
-    char *dir;  /* the run directory as found */
-    char *test; /* parent directory's name */
-    char *ts;   /* the run directory's name (driver_ts) */
-    bool has_fortio;
-    char *requested_qps; /* RequestedQPS as text ("max", "1000"), or NULL */
-    double actual_qps;   /* NaN when unknown */
-    double count;        /* DurationHistogram.Count; NaN when unknown */
-    double min, max;     /* DurationHistogram Min / Max, seconds */
-    double errors;       /* responses whose RetCodes key is not 2xx (so "-1" too); NaN if none */
-    struct report_bucket *buckets; /* DurationHistogram.Data, in file order */
-    size_t nbuckets;
-    struct report_pctl *pctls; /* the Percentiles array, in file order */
-    size_t npctls;
-    struct report_metric *metrics; /* sorted by name */
-    size_t nmetrics;
-    char *warn; /* one line of problems met while reading (missing / bad files), or NULL */
-};
-
-/* A run's figures, derived once (report.c). Arrays are indexed like the
- * report's nodes. */
-struct report_stats {
-    double pct_ms[4]; /* p50, p90, p99, p99.9 in ms; NaN when unknown */
-    double *mem_mib;  /* max over time of the node's memory (its series summed per timestamp) */
-    double *cpu;      /* mean CPU cores used by the node over the run */
-};
-
-struct report_source {
-    const char *label; /* --compare label, or the path given */
-    const char *path;
-};
-
-struct report_opts {
-    const char *out_dir;       /* created if missing */
-    int run_charts;            /* per-run charts for at most this many runs (<0: all) */
-    const char *memory_metric; /* NULL: choose (see report_pick_metric) */
-    const char *cpu_metric;
-    bool chart_data; /* also write each chart's points as fig-NNN-<what>.csv (series,x,y) */
-};
-
-struct report {
-    const struct report_source *sources;
-    size_t nsources;
-    struct report_run *runs; /* sorted by source, test, ts */
-    size_t nruns;
-    char **nodes; /* every node seen in the memory / CPU metric, natural order */
-    size_t nnodes;
-    struct report_stats *stats; /* nruns entries */
-    const char *mem_name;       /* name of the memory metric used (any run), for labels */
-    const char *cpu_name;
-    bool mem_bytes; /* memory metric is in bytes (shown as MiB) */
-};
-
-#define REPORT_PCTS                                                                                \
-    {                                                                                              \
-        50, 90, 99, 99.9                                                                           \
-    }
+#include "report/report_model.h"
 
 /* Build the whole report: read every source, derive, write summary.csv,
  * the charts and index.html into o->out_dir. Warnings (one line per run
  * with missing or bad files) go to warnf. Returns 0; 1 when there is
  * nothing to report (no run found; err says where it looked); 2 when a
- * source cannot be read (missing, not a directory, s3://); -1 on other
+ * source cannot be read (missing, not a directory); -1 on other
  * failures (output not writable, no memory); err then holds one line. */
 int report_build(const struct report_opts *o, const struct report_source *src, size_t nsrc,
                  FILE *warnf, char *err, size_t errlen);

@@ -19,7 +19,7 @@
 
 #include "base/buf.h"
 #include "report/chart.h"
-#include "report/report.h"
+#include "report/report_model.h"
 
 enum report_fig_group {
     REPORT_FIG_ACROSS,  /* across runs, per source */

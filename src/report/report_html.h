@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "base/buf.h"
-#include "report/report.h"
+#include "report/report_model.h"
 #include "report/report_fig.h"
 
 /* Write the page for r and its figures to path. 0, or -1 with one line in

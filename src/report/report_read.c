@@ -1,29 +1,29 @@
 /* report_read.c: find runs and parse fortio.json and metric CSVs (see
  * report_read.h).
  *
- * Discovery lists each directory once (scandir, sorted by name): a
- * directory holding fortio.json, config.json or a *.csv is a run, and its
- * listing is handed to report_read_run, so nothing is listed or read twice.
- * Files are read whole into memory (capped at READ_MAX) and parsed there.
+ * Discovery lists the source's store once (store_list): the keys are
+ * grouped by directory, and a directory holding fortio.json, config.json or
+ * a *.csv is a run (unless a directory above it is one), its files handed
+ * to read_run, so nothing is listed or read twice. Objects are read
+ * whole (store_get, capped at READ_MAX) and parsed in memory.
  * JSON: jansson, with looser types accepted (numbers as strings). CSV: a
  * small RFC 4180 reader (quoted cells, doubled quotes, CRLF), one scratch
  * buffer per file; rows are grouped into series by their label cells. */
 #include "report/report_read.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/errbuf.h"
+#include "store/store.h"
 
 #define READ_MAX     (256u << 20) /* largest file read */
 #define CSV_MAX_COLS 4096
@@ -59,47 +59,6 @@ size_t report_read_node(const char *s, char *out, size_t outlen)
         return 5 + nd;
     }
     return 0;
-}
-
-/* Read a whole file. Returns malloc'd NUL-terminated text (length in *len),
- * or NULL with errno set (EFBIG past READ_MAX). */
-static char *slurp(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || (size_t)st.st_size > READ_MAX) {
-        int e = errno ? errno : EFBIG;
-        if ((size_t)st.st_size > READ_MAX) e = EFBIG;
-        close(fd);
-        errno = e;
-        return NULL;
-    }
-    size_t cap = (size_t)st.st_size, n = 0;
-    char *b = malloc(cap + 1);
-    if (!b) {
-        close(fd);
-        errno = ENOMEM;
-        return NULL;
-    }
-    for (;;) {
-        if (n == cap) break;
-        ssize_t r = read(fd, b + n, cap - n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            int e = errno;
-            free(b);
-            close(fd);
-            errno = e;
-            return NULL;
-        }
-        if (r == 0) break;
-        n += (size_t)r;
-    }
-    close(fd);
-    b[n] = '\0';
-    *len = n;
-    return b;
 }
 
 /* ---- fortio.json ---- */
@@ -400,6 +359,153 @@ static int cell_num(const struct csv *c, size_t i, double *out)
     return parse_num(s, out);
 }
 
+/* Where the columns of a metric CSV are (from its header). */
+struct csv_cols {
+    size_t ncol;
+    size_t *lab; /* the metric.<label> columns, nlab of them */
+    size_t nlab;
+    long ts, nts, val; /* -1 when absent (val never, once the header is read) */
+};
+
+/* The series of a metric being read: m->s[i]'s label cells joined by \x1f
+ * in keys[i]; last is the series the previous row went to. */
+struct csv_index {
+    char **keys;
+    size_t cap, last;
+    struct buf key; /* the current row's key */
+};
+
+/* Read the header record into cols, and the label names into m. 1 read, 0
+ * empty text, -1 error (in err). */
+static int csv_read_header(struct csv *c, const char *name, struct csv_cols *cols,
+                           struct report_metric *m, char *err, size_t errlen)
+{
+    int r = csv_record(c, err, errlen);
+    if (r <= 0) return r;
+    cols->ncol = c->n;
+    cols->ts = cols->nts = cols->val = -1;
+    cols->lab = calloc(cols->ncol, sizeof *cols->lab);
+    if (!cols->lab) return errbuf_set(err, errlen, "out of memory");
+    for (size_t i = 0; i < cols->ncol; i++) {
+        const char *h = cell(c, i);
+        if (!strncmp(h, "metric.", 7))
+            cols->lab[cols->nlab++] = i;
+        else if (!strcmp(h, "timestamp"))
+            cols->ts = (long)i;
+        else if (!strcmp(h, "normalized_ts"))
+            cols->nts = (long)i;
+        else if (!strcmp(h, name) || cols->val < 0)
+            cols->val = (long)i;
+    }
+    if (cols->val < 0) return errbuf_set(err, errlen, "line 1: no value column (want '%s')", name);
+    if (!cols->nlab) return 1;
+    m->labels = calloc(cols->nlab, sizeof *m->labels);
+    if (!m->labels) return errbuf_set(err, errlen, "out of memory");
+    m->nlabels = cols->nlab;
+    for (size_t i = 0; i < cols->nlab; i++)
+        if (!(m->labels[i] = strdup(cell(c, cols->lab[i]) + 7)))
+            return errbuf_set(err, errlen, "out of memory");
+    return 1;
+}
+
+/* The timestamp, normalized_ts and value cells of the current row. 0 or -1
+ * with err naming line and column. */
+static int csv_row_values(const struct csv *c, const struct csv_cols *cols, const char *name,
+                          int line, double *ts, double *nts, double *v, char *err, size_t errlen)
+{
+    *ts = *nts = *v = NAN;
+    if (cols->ts >= 0 && cell_num(c, (size_t)cols->ts, ts) < 0)
+        return errbuf_set(err, errlen, "line %d: column 'timestamp': not a number '%.40s'", line,
+                          cell(c, (size_t)cols->ts));
+    if (cols->nts >= 0 && cell_num(c, (size_t)cols->nts, nts) < 0)
+        return errbuf_set(err, errlen, "line %d: column 'normalized_ts': not a number '%.40s'",
+                          line, cell(c, (size_t)cols->nts));
+    if (cell_num(c, (size_t)cols->val, v) < 0)
+        return errbuf_set(err, errlen, "line %d: column '%.60s': not a number '%.40s'", line, name,
+                          cell(c, (size_t)cols->val));
+    return 0;
+}
+
+/* Fill a new series s from the current row's label cells: lv, name (label
+ * values joined by "/", or the metric name) and node. 0, -1 on no memory. */
+static int csv_series_init(struct report_series *s, const struct csv *c,
+                           const struct csv_cols *cols, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    if (cols->nlab) {
+        s->lv = calloc(cols->nlab, sizeof *s->lv);
+        if (!s->lv) return -1;
+    }
+    for (size_t i = 0; i < cols->nlab; i++)
+        if (!(s->lv[i] = strdup(cell(c, cols->lab[i])))) return -1;
+    struct buf nm;
+    buf_init(&nm, 1 << 16);
+    char node[64];
+    for (size_t i = 0; i < cols->nlab; i++) {
+        const char *lv = cell(c, cols->lab[i]);
+        if (!*lv) continue;
+        if (nm.len) buf_append(&nm, "/", 1);
+        buf_puts(&nm, lv);
+        if (!s->node && report_read_node(lv, node, sizeof node)) s->node = strdup(node);
+    }
+    s->name = nm.data ? nm.data : strdup(name);
+    return s->name ? 0 : -1;
+}
+
+/* The series of m the current row belongs to (by its label cells), added
+ * when new. Its index, or -1 on no memory. */
+static long csv_series_of_row(struct report_metric *m, struct csv_index *ix, const struct csv *c,
+                              const struct csv_cols *cols, const char *name)
+{
+    buf_reset(&ix->key);
+    for (size_t i = 0; i < cols->nlab; i++) {
+        if (i) buf_append(&ix->key, "\x1f", 1);
+        if (buf_puts(&ix->key, cell(c, cols->lab[i])) < 0) return -1;
+    }
+    const char *k = ix->key.data ? ix->key.data : "";
+    if (m->ns && !strcmp(ix->keys[ix->last], k)) return (long)ix->last;
+    for (size_t i = 0; i < m->ns; i++)
+        if (!strcmp(ix->keys[i], k)) return (long)(ix->last = i);
+    if (m->ns == ix->cap) {
+        size_t ncap = ix->cap ? ix->cap * 2 : 4;
+        struct report_series *ns = realloc(m->s, ncap * sizeof *ns);
+        if (!ns) return -1;
+        m->s = ns;
+        char **nk = realloc(ix->keys, ncap * sizeof *nk);
+        if (!nk) return -1;
+        ix->keys = nk;
+        ix->cap = ncap;
+    }
+    ix->keys[m->ns] = strdup(k);
+    int rc = csv_series_init(&m->s[m->ns], c, cols, name);
+    m->ns++; /* counted even when incomplete, so that it is freed */
+    if (rc < 0 || !ix->keys[m->ns - 1]) return -1;
+    return (long)(ix->last = m->ns - 1);
+}
+
+/* Read the data rows into m. 0 at the end of the text, -1 with err. */
+static int csv_read_rows(struct csv *c, const struct csv_cols *cols, const char *name,
+                         struct report_metric *m, struct csv_index *ix, char *err, size_t errlen)
+{
+    for (;;) {
+        int line = c->line;
+        int r = csv_record(c, err, errlen);
+        if (r <= 0) return r;
+        if (c->n == 1 && !cell(c, 0)[0]) continue; /* blank line */
+        if (c->n != cols->ncol)
+            return errbuf_set(err, errlen, "line %d: %zu cells, the header has %zu", line, c->n,
+                              cols->ncol);
+        double ts, nts, v;
+        if (csv_row_values(c, cols, name, line, &ts, &nts, &v, err, errlen) < 0) return -1;
+        long si = csv_series_of_row(m, ix, c, cols, name);
+        if (si < 0) return errbuf_set(err, errlen, "out of memory");
+        struct report_series *s = &m->s[si];
+        if (cols->nts < 0) nts = s->n ? ts - s->ts[0] : 0;
+        if (cols->ts < 0 && cols->nts < 0) nts = (double)s->n;
+        if (series_push(s, ts, nts, v) < 0) return errbuf_set(err, errlen, "out of memory");
+    }
+}
+
 int report_read_csv(const char *text, size_t len, const char *name, struct report_metric *m,
                     char *err, size_t errlen)
 {
@@ -411,141 +517,19 @@ int report_read_csv(const char *text, size_t len, const char *name, struct repor
     c->end = text + len;
     c->line = 1;
     buf_init(&c->cell, 1 << 20);
-    char **keys = NULL; /* per series: label cells joined by \x1f */
-    size_t nlab = 0, *lab = NULL, last = 0, cap = 0;
-    int rc = -1;
-    long ts_col = -1, nts_col = -1, val_col = -1;
-    int r = csv_record(c, err, errlen);
-    if (r < 0) goto out;
-    if (r == 0) { /* empty file: no series */
-        rc = 0;
-        goto out;
-    }
-    size_t ncol = c->n;
-    lab = calloc(ncol, sizeof *lab);
-    if (!lab) goto nomem;
-    for (size_t i = 0; i < ncol; i++) {
-        const char *h = cell(c, i);
-        if (!strncmp(h, "metric.", 7))
-            lab[nlab++] = i;
-        else if (!strcmp(h, "timestamp"))
-            ts_col = (long)i;
-        else if (!strcmp(h, "normalized_ts"))
-            nts_col = (long)i;
-        else if (!strcmp(h, name) || val_col < 0)
-            val_col = (long)i;
-    }
-    if (val_col < 0) {
-        errbuf_set(err, errlen, "line 1: no value column (want '%s')", name);
-        goto out;
-    }
-    if (nlab) {
-        m->labels = calloc(nlab, sizeof *m->labels);
-        if (!m->labels) goto nomem;
-        m->nlabels = nlab;
-        for (size_t i = 0; i < nlab; i++)
-            if (!(m->labels[i] = strdup(cell(c, lab[i]) + 7))) goto nomem;
-    }
-    struct buf key;
-    buf_init(&key, 1 << 20);
-    for (;;) {
-        int line = c->line;
-        r = csv_record(c, err, errlen);
-        if (r <= 0) {
-            rc = r;
-            break;
-        }
-        if (c->n == 1 && !cell(c, 0)[0]) continue; /* blank line */
-        if (c->n != ncol) {
-            errbuf_set(err, errlen, "line %d: %zu cells, the header has %zu", line, c->n, ncol);
-            break;
-        }
-        double ts = NAN, nts = NAN, v = NAN;
-        if (ts_col >= 0 && cell_num(c, (size_t)ts_col, &ts) < 0) {
-            errbuf_set(err, errlen, "line %d: column 'timestamp': not a number '%.40s'", line,
-                       cell(c, (size_t)ts_col));
-            break;
-        }
-        if (nts_col >= 0 && cell_num(c, (size_t)nts_col, &nts) < 0) {
-            errbuf_set(err, errlen, "line %d: column 'normalized_ts': not a number '%.40s'", line,
-                       cell(c, (size_t)nts_col));
-            break;
-        }
-        if (cell_num(c, (size_t)val_col, &v) < 0) {
-            errbuf_set(err, errlen, "line %d: column '%.60s': not a number '%.40s'", line, name,
-                       cell(c, (size_t)val_col));
-            break;
-        }
-        buf_reset(&key);
-        for (size_t i = 0; i < nlab; i++) {
-            if (i) buf_append(&key, "\x1f", 1);
-            if (buf_puts(&key, cell(c, lab[i])) < 0) goto nomem_key;
-        }
-        const char *k = key.data ? key.data : "";
-        size_t si = m->ns;
-        if (m->ns && !strcmp(keys[last], k)) {
-            si = last;
-        } else {
-            for (size_t i = 0; i < m->ns; i++)
-                if (!strcmp(keys[i], k)) {
-                    si = i;
-                    break;
-                }
-        }
-        if (si == m->ns) {
-            if (m->ns == cap) {
-                size_t ncap = cap ? cap * 2 : 4;
-                struct report_series *ns = realloc(m->s, ncap * sizeof *ns);
-                if (!ns) goto nomem_key;
-                m->s = ns;
-                char **nk = realloc(keys, ncap * sizeof *nk);
-                if (!nk) goto nomem_key;
-                keys = nk;
-                cap = ncap;
-            }
-            struct report_series *s = &m->s[m->ns];
-            memset(s, 0, sizeof *s);
-            keys[m->ns] = strdup(k);
-            s->lv = nlab ? calloc(nlab, sizeof *s->lv) : NULL;
-            for (size_t i = 0; s->lv && i < nlab; i++)
-                s->lv[i] = strdup(cell(c, lab[i]));
-            struct buf nm;
-            buf_init(&nm, 1 << 16);
-            char node[64];
-            for (size_t i = 0; i < nlab; i++) {
-                const char *lv = cell(c, lab[i]);
-                if (!*lv) continue;
-                if (nm.len) buf_append(&nm, "/", 1);
-                buf_puts(&nm, lv);
-                if (!s->node && report_read_node(lv, node, sizeof node)) s->node = strdup(node);
-            }
-            s->name = nm.data ? nm.data : strdup(name);
-            m->ns++;
-            if (!keys[m->ns - 1] || !s->name || (nlab && !s->lv)) goto nomem_key;
-            for (size_t i = 0; i < nlab; i++)
-                if (!s->lv[i]) goto nomem_key;
-        }
-        last = si;
-        struct report_series *s = &m->s[si];
-        if (nts_col < 0) nts = s->n ? ts - s->ts[0] : 0;
-        if (ts_col < 0 && nts_col < 0) nts = (double)s->n;
-        if (series_push(s, ts, nts, v) < 0) goto nomem_key;
-    }
-    buf_free(&key);
-    goto out;
-nomem_key:
-    buf_free(&key);
-nomem:
-    errbuf_set(err, errlen, "out of memory");
-    rc = -1;
-out:
+    struct csv_cols cols = {0};
+    struct csv_index ix = {0};
+    buf_init(&ix.key, 1 << 20);
+    int rc = csv_read_header(c, name, &cols, m, err, errlen);
+    if (rc > 0) rc = csv_read_rows(c, &cols, name, m, &ix, err, errlen);
     for (size_t i = 0; i < m->ns; i++)
-        free(keys[i]);
-    free(keys);
-    free(lab);
+        free(ix.keys[i]);
+    free(ix.keys);
+    buf_free(&ix.key);
+    free(cols.lab);
     buf_free(&c->cell);
     free(c);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 void report_read_metric_free(struct report_metric *m)
@@ -577,55 +561,67 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int report_read_run(const char *dir, const char *test, const char *ts, char *const *csvs,
-                    size_t ncsv, struct report_run *run)
+/* Get dir/file from st into out (reset first; NUL-terminated text on
+ * success). 0 or -errno (-ENOENT: missing). */
+static int read_object(struct store *st, const char *dir, const char *file, struct buf *out)
 {
-    char path[4096], err[ERRBUF_LEN];
-    run->dir = strdup(dir);
+    char key[4096], err[ERRBUF_LEN];
+    int n = snprintf(key, sizeof key, "%s%s%s", dir, dir[0] ? "/" : "", file);
+    if (n < 0 || (size_t)n >= sizeof key) return -ENAMETOOLONG;
+    buf_reset(out);
+    return store_get(st, key, out, err, sizeof err);
+}
+
+/* Read the run in directory dir of st ("" for the top): fortio.json and
+ * every *.csv listed in csvs (ncsv file names, without the directory). run
+ * must be zeroed; test and ts are copied, run->dir is store_where(dir).
+ * Missing or bad objects never fail the call: they are noted in run->warn.
+ * Returns 0, or -1 on no memory. */
+static int read_run(struct store *st, const char *dir, const char *test, const char *ts,
+                    const char *const *csvs, size_t ncsv, struct report_run *run)
+{
+    char err[ERRBUF_LEN], where[4096];
+    run->dir = strdup(store_where(st, dir, where, sizeof where));
     run->test = strdup(test);
     run->ts = strdup(ts);
     if (!run->dir || !run->test || !run->ts) return -1;
     run->actual_qps = run->count = run->min = run->max = run->errors = NAN;
-    snprintf(path, sizeof path, "%s/fortio.json", dir);
-    size_t len;
-    char *text = slurp(path, &len);
-    if (!text) {
-        if (errno == ENOENT)
-            report_read_warn(run, "missing fortio.json");
-        else
-            report_read_warn(run, "fortio.json: %s", strerror(errno));
-    } else {
-        if (report_read_fortio(text, len, run, err, sizeof err) < 0)
-            report_read_warn(run, "fortio.json: %s", err);
-        free(text);
-    }
+    struct buf text;
+    buf_init(&text, READ_MAX);
+    int rc = read_object(st, dir, "fortio.json", &text);
+    if (rc == -ENOENT)
+        report_read_warn(run, "missing fortio.json");
+    else if (rc < 0)
+        report_read_warn(run, "fortio.json: %s", strerror(-rc));
+    else if (report_read_fortio(text.data, text.len, run, err, sizeof err) < 0)
+        report_read_warn(run, "fortio.json: %s", err);
     run->metrics = calloc(ncsv ? ncsv : 1, sizeof *run->metrics);
-    if (!run->metrics) return -1;
+    if (!run->metrics) {
+        buf_free(&text);
+        return -1;
+    }
     for (size_t i = 0; i < ncsv; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, csvs[i]);
         char name[512];
         snprintf(name, sizeof name, "%.*s", (int)(strlen(csvs[i]) - 4), csvs[i]);
-        text = slurp(path, &len);
-        if (!text) {
-            report_read_warn(run, "%s: %s", csvs[i], strerror(errno));
+        if ((rc = read_object(st, dir, csvs[i], &text)) < 0) {
+            report_read_warn(run, "%s: %s", csvs[i], strerror(-rc));
             continue;
         }
         struct report_metric *m = &run->metrics[run->nmetrics++];
-        if (report_read_csv(text, len, name, m, err, sizeof err) < 0)
+        if (report_read_csv(text.data, text.len, name, m, err, sizeof err) < 0)
             report_read_warn(run, "%s: %s", csvs[i], err);
-        free(text);
-        if (!m->name) return -1;
+        if (!m->name) {
+            buf_free(&text);
+            return -1;
+        }
     }
+    buf_free(&text);
     return 0;
 }
 
-static bool ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
-static const char *base_name(const char *path, char *out, size_t outlen)
+/* The last segment of path (trailing slashes ignored), and with parent set
+ * the one before it ("" when none), into out. */
+static const char *path_segment(const char *path, bool parent, char *out, size_t outlen)
 {
     size_t n = strlen(path);
     while (n > 1 && path[n - 1] == '/')
@@ -633,100 +629,175 @@ static const char *base_name(const char *path, char *out, size_t outlen)
     size_t b = n;
     while (b > 0 && path[b - 1] != '/')
         b--;
+    if (parent) {
+        n = b;
+        while (n > 1 && path[n - 1] == '/')
+            n--;
+        if (n == b) n = 0; /* no parent segment */
+        b = n;
+        while (b > 0 && path[b - 1] != '/')
+            b--;
+    }
     snprintf(out, outlen, "%.*s", (int)(n - b), path + b);
     return out;
 }
 
-static int add_run(struct report_runs *runs, const char *dir, const char *test, const char *ts,
-                   char **csvs, size_t ncsv, int source)
+/* A key's directory and file name. */
+struct run_file {
+    char *dir;        /* the key up to its last '/' ("" at the top) */
+    const char *file; /* the rest (points into dir's copy of the key) */
+};
+
+static int run_file_cmp(const void *pa, const void *pb)
+{
+    const struct run_file *a = pa, *b = pb;
+    int c = strcmp(a->dir, b->dir);
+    return c ? c : strcmp(a->file, b->file);
+}
+
+/* Does key name a file that makes its directory a run (fortio.json,
+ * config.json, *.csv), at most MAX_DEPTH directories down, with no
+ * segment starting with '.'? */
+static bool is_run_file(const char *key)
+{
+    int depth = 0;
+    for (const char *p = key;; depth++) {
+        if (*p == '.') return false;
+        const char *slash = strchr(p, '/');
+        if (!slash) {
+            size_t n = strlen(p);
+            return depth <= MAX_DEPTH && (!strcmp(p, "fortio.json") || !strcmp(p, "config.json") ||
+                                          (n > 4 && !strcmp(p + n - 4, ".csv")));
+        }
+        p = slash + 1;
+    }
+}
+
+/* Is a proper ancestor directory of dir in the sorted array files[0..n)?
+ * (A run's subdirectories are not searched for runs.) */
+static bool has_run_ancestor(const char *dir, const struct run_file *files, size_t n)
+{
+    char anc[4096];
+    snprintf(anc, sizeof anc, "%s", dir);
+    for (;;) {
+        if (!anc[0]) return false;
+        char *slash = strrchr(anc, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            anc[0] = '\0';
+        struct run_file k = {anc, ""};
+        size_t lo = 0, hi = n; /* the first entry with dir >= anc */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (run_file_cmp(&files[mid], &k) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && !strcmp(files[lo].dir, anc)) return true;
+    }
+}
+
+/* The run files of list, sorted by directory then name, into *out (*n of
+ * them). Free each dir and the array. 0 or -1 on no memory. */
+static int run_files(const struct store_list *list, struct run_file **out, size_t *n)
+{
+    struct run_file *v = calloc(list->n ? list->n : 1, sizeof *v);
+    *out = v;
+    *n = 0;
+    if (!v) return -1;
+    for (size_t i = 0; i < list->n; i++) {
+        if (!is_run_file(list->v[i].key)) continue;
+        const char *key = list->v[i].key;
+        size_t kl = strlen(key);
+        char *dir = malloc(kl + 2); /* room for "" + the name at the top */
+        if (!dir) return -1;
+        memcpy(dir, key, kl + 1);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            v[*n] = (struct run_file){dir, slash + 1};
+        } else {
+            memcpy(dir + 1, key, kl + 1);
+            dir[0] = '\0';
+            v[*n] = (struct run_file){dir, dir + 1};
+        }
+        ++*n;
+    }
+    if (*n) qsort(v, *n, sizeof *v, run_file_cmp);
+    return 0;
+}
+
+/* Append a zeroed run to runs. NULL on no memory. */
+static struct report_run *add_run(struct report_runs *runs)
 {
     if (runs->n == runs->cap) {
         size_t cap = runs->cap ? runs->cap * 2 : 64;
         struct report_run *v = realloc(runs->v, cap * sizeof *v);
-        if (!v) return -1;
+        if (!v) return NULL;
         runs->v = v;
         runs->cap = cap;
     }
     struct report_run *run = &runs->v[runs->n++];
     memset(run, 0, sizeof *run);
-    run->source = source;
-    if (ncsv) qsort(csvs, ncsv, sizeof *csvs, cmp_str);
-    return report_read_run(dir, test, ts, csvs, ncsv, run);
+    return run;
 }
 
-/* Visit dir (whose own name is `name`, parent's name `parent`). */
-static int walk(const char *dir, const char *parent, const char *name, int depth, int source,
-                struct report_runs *runs, char *err, size_t errlen)
+/* Read the run in directory files[0].dir, whose run files are files[0..n),
+ * naming it from its key (or from the source path for the top directory). */
+static int read_one_run(struct store *st, const char *path, int source,
+                        const struct run_file *files, size_t n, struct report_runs *runs)
 {
-    struct dirent **ents = NULL;
-    int n = scandir(dir, &ents, NULL, alphasort);
-    if (n < 0) {
-        if (depth == 0) return errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
-        return 0; /* an unreadable subdirectory is not a run */
+    const char *dir = files[0].dir;
+    char test[1024], ts[1024], full[4096];
+    if (!dir[0]) {
+        path_segment(path, true, test, sizeof test);
+        path_segment(path, false, ts, sizeof ts);
+    } else {
+        /* the top directory's name stands above a run one level down */
+        snprintf(full, sizeof full, "%s/%s", path, dir);
+        path_segment(full, true, test, sizeof test);
+        path_segment(full, false, ts, sizeof ts);
     }
-    char **csvs = calloc((size_t)n + 1, sizeof *csvs);
+    const char **csvs = calloc(n, sizeof *csvs);
+    if (!csvs) return -1;
     size_t ncsv = 0;
-    bool is_run = false;
-    int rc = 0;
-    if (!csvs) {
-        rc = errbuf_set(err, errlen, "out of memory");
-        goto out;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(files[i].file);
+        if (l > 4 && !strcmp(files[i].file + l - 4, ".csv")) csvs[ncsv++] = files[i].file;
     }
-    for (int i = 0; i < n; i++) {
-        const char *e = ents[i]->d_name;
-        if (e[0] == '.') continue;
-        if (!strcmp(e, "fortio.json") || !strcmp(e, "config.json")) is_run = true;
-        if (ends_with(e, ".csv") && strlen(e) > 4 && ents[i]->d_type != DT_DIR) {
-            is_run = true;
-            csvs[ncsv++] = ents[i]->d_name;
-        }
+    if (ncsv) qsort(csvs, ncsv, sizeof *csvs, cmp_str);
+    struct report_run *run = add_run(runs);
+    int rc = -1;
+    if (run) {
+        run->source = source;
+        rc = read_run(st, dir, test, ts, csvs, ncsv, run);
     }
-    if (is_run) {
-        if (add_run(runs, dir, parent, name, csvs, ncsv, source) < 0)
-            rc = errbuf_set(err, errlen, "out of memory");
-        goto out;
-    }
-    if (depth >= MAX_DEPTH) goto out;
-    for (int i = 0; i < n && rc == 0; i++) {
-        const char *e = ents[i]->d_name;
-        if (e[0] == '.') continue;
-        if (ents[i]->d_type != DT_DIR && ents[i]->d_type != DT_UNKNOWN && ents[i]->d_type != DT_LNK)
-            continue;
-        char sub[4096];
-        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, e) >= sizeof sub) continue;
-        struct stat st;
-        if (stat(sub, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
-        rc = walk(sub, name, e, depth + 1, source, runs, err, errlen);
-    }
-out:
     free(csvs);
-    for (int i = 0; i < n; i++)
-        free(ents[i]);
-    free(ents);
     return rc;
 }
 
-int report_read_source(const char *path, int source, struct report_runs *runs, char *err,
-                       size_t errlen)
+int report_read_source(struct store *st, const char *path, int source, struct report_runs *runs,
+                       char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) < 0) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode)) return errbuf_set(err, errlen, "%s: not a directory", path);
-    /* The names of path and its parent, for a run given directly as <test>/<ts>. */
-    char full[4096], name[1024], parent[1024];
-    if (!realpath(path, full)) snprintf(full, sizeof full, "%s", path);
-    base_name(full, name, sizeof name);
-    char *slash = strrchr(full, '/');
-    if (slash && slash != full) {
-        *slash = '\0';
-        base_name(full, parent, sizeof parent);
-    } else {
-        snprintf(parent, sizeof parent, "%s", "");
+    struct store_list *list;
+    if (store_list(st, "", &list, err, errlen) < 0) return -1;
+    struct run_file *files;
+    size_t n;
+    int rc = run_files(list, &files, &n);
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t j = i + 1;
+        while (j < n && !strcmp(files[j].dir, files[i].dir))
+            j++;
+        if (!has_run_ancestor(files[i].dir, files, n))
+            rc = read_one_run(st, path, source, files + i, j - i, runs);
+        i = j;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dir[--dl] = '\0';
-    return walk(dir, parent, name, 0, source, runs, err, errlen);
+    if (rc < 0) errbuf_set(err, errlen, "out of memory");
+    for (size_t i = 0; files && i < n; i++)
+        free(files[i].dir);
+    free(files);
+    store_list_free(list);
+    return rc;
 }

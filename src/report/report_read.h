@@ -1,13 +1,14 @@
-/* report_read.h: reading results for `meshperf report`: finding run
- * directories under a source, and parsing fortio.json and metric CSVs into
- * the model of report.h. Every file is read once, whole, then parsed from
+/* report_read.h: reading results for `meshperf report`: finding runs in a
+ * source's store, and parsing fortio.json and metric CSVs into
+ * the model of report_model.h. Every file is read once, whole, then parsed from
  * memory (jansson for JSON, a small RFC 4180 reader for CSV). */
 #ifndef MESHPERF_REPORT_READ_H
 #define MESHPERF_REPORT_READ_H
 
 #include <stddef.h>
 
-#include "report/report.h"
+#include "report/report_model.h"
+#include "store/store.h"
 
 /* A growable list of runs (report_read_source appends to it). */
 struct report_runs {
@@ -15,22 +16,17 @@ struct report_runs {
     size_t n, cap;
 };
 
-/* Find every run directory under path (path itself if it is one; else
+/* Find every run in store st (its top directory if that is one; else
  * `<test>/<ts>` below it, up to 4 levels down; names starting with '.' are
- * skipped) and read each with report_read_run, appending to runs with
+ * skipped) and read each (fortio.json and every *.csv), appending to runs with
  * run->source = source. A directory is a run when it holds fortio.json,
- * config.json or a *.csv file. Returns 0 (zero runs found is not an error
- * here), or -1 with one line in err when path cannot be read or on no
- * memory. */
-int report_read_source(const char *path, int source, struct report_runs *runs, char *err,
-                       size_t errlen);
-
-/* Read the run in dir: fortio.json and every *.csv listed in csvs (ncsv
- * file names, without the directory). run must be zeroed; test and ts are
- * copied. Missing or bad files never fail the call: they are noted in
- * run->warn. Returns 0, or -1 on no memory. */
-int report_read_run(const char *dir, const char *test, const char *ts, char *const *csvs,
-                    size_t ncsv, struct report_run *run);
+ * config.json or a *.csv object; directories below a run are not searched.
+ * path is the source as given: the top directory's own name and its
+ * parent's come from it. Returns 0 (zero runs found is not an error here),
+ * or -1 with one line in err when the store cannot be listed ("results: No
+ * such file or directory") or on no memory. */
+int report_read_source(struct store *st, const char *path, int source, struct report_runs *runs,
+                       char *err, size_t errlen);
 
 /* Parse Fortio-schema JSON text into run (has_fortio, requested_qps,
  * actual_qps, count, min, max, errors, buckets, pctls). Numbers may also be

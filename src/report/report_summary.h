@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "report/report.h"
+#include "report/report_model.h"
 
 /* Number of columns for r. */
 size_t report_summary_ncols(const struct report *r);

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "report/report.h"
+#include "report/report_model.h"
 
 /* True when the metric called name is a counter (a running total): its
  * name ends in `_total`, or holds `_seconds_total` or `cpu_usage_seconds`,

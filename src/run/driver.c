@@ -61,7 +61,7 @@ struct driver {
     const struct driver_opts *o;
     struct progress *prog;
     struct platform *plat;
-    struct results_store *store;
+    struct store *store;
     struct procstat *ps;
     struct driver_scrape *scrape;
     struct driver_prom *prom; /* NULL when cfg->prom is off */
@@ -293,8 +293,8 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
     /* 1. the config, byte for byte (but for any credentials in its URLs) */
     if (results_key(key, sizeof key, t->name, d->ts, "config.json") < 0)
         return errbuf_set(err, errlen, "test %s: name too long", t->name);
-    if (results_put(d->store, key, cfg->stored_text ? cfg->stored_text : cfg->text,
-                    cfg->stored_text ? cfg->stored_len : cfg->text_len, err, errlen) < 0)
+    if (store_put(d->store, key, cfg->stored_text ? cfg->stored_text : cfg->text,
+                  cfg->stored_text ? cfg->stored_len : cfg->text_len, err, errlen) < 0)
         return -1;
 
     /* 2. the load, with the sampler and the scraper around it */
@@ -360,7 +360,7 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
             out = errbuf_set(err, errlen, "test %s: out of memory", t->name);
         } else {
             results_key(key, sizeof key, t->name, d->ts, "fortio.json");
-            if (results_put(d->store, key, json, strlen(json), err, errlen) < 0) out = -1;
+            if (store_put(d->store, key, json, strlen(json), err, errlen) < 0) out = -1;
             free(json);
         }
     }
@@ -515,10 +515,10 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
         code = EXIT_FAILED;
         goto done;
     }
-    d.store = results_store_dir_new(o->results_dir, e, sizeof e);
+    d.store = store_open(o->results_dir, e, sizeof e);
     if (!d.store) {
         progress_warn(d.prog, "%s", e);
-        code = EXIT_FAILED;
+        code = EXIT_USAGE; /* a results URI no store takes */
         goto done;
     }
     const char *tmp = getenv("TMPDIR");
@@ -658,7 +658,7 @@ done:
     if (d.store) {
         char where[4096];
         fprintf(o->out, "results: %s (driver_ts %s)\n",
-                results_where(d.store, NULL, where, sizeof where), d.ts);
+                store_where(d.store, NULL, where, sizeof where), d.ts);
     }
     if (d.log_dir[0]) {
         if (code == EXIT_OK || code == EXIT_INTERRUPTED) {
@@ -680,7 +680,7 @@ done:
      * and a late signal must not turn that into death by signal. */
     driver_scrape_free(d.scrape);
     procstat_free(d.ps);
-    results_store_free(d.store);
+    store_free(d.store);
     progress_free(d.prog);
     pthread_mutex_destroy(&d.mu);
     free(rows);

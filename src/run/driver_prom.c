@@ -100,7 +100,7 @@ const char *driver_prom_base(const struct driver_prom *p)
     return p->base;
 }
 
-int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct results_store *st,
+int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct store *st,
                         const char *test, const char *ts, double start, double end,
                         const atomic_int *cancel, struct progress *prog)
 {

@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 struct procstat;
-struct results_store;
+struct store;
 struct config;
 struct progress;
 
@@ -58,7 +58,7 @@ const char *driver_prom_base(const struct driver_prom *p);
  * not the handle's): once non-zero, the metric in flight and the rest are
  * recorded as "cancelled" and the call returns within about a second.
  * Returns the number of failed metrics. */
-int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct results_store *st,
+int driver_prom_collect(struct driver_prom *p, const struct config *cfg, struct store *st,
                         const char *test, const char *ts, double start, double end,
                         const atomic_int *cancel, struct progress *prog);
 

@@ -47,9 +47,8 @@ static void pc_fail(struct pc_ctx *c, const char *metric, const char *kind, cons
 }
 
 int promcollect_run(const char *base_url, const struct config_metric *m, size_t n, double start,
-                    double end, double step_s, struct results_store *st, const char *test,
-                    const char *ts, const struct promcollect_opts *o,
-                    struct promcollect_result *res)
+                    double end, double step_s, struct store *st, const char *test, const char *ts,
+                    const struct promcollect_opts *o, struct promcollect_result *res)
 {
     static const struct promcollect_opts defaults;
     struct pc_ctx c = {.o = o ? o : &defaults, .test = test, .errs = json_array()};
@@ -122,7 +121,7 @@ int promcollect_run(const char *base_url, const struct config_metric *m, size_t 
                 text[len++] = '\n';
                 text[len] = '\0';
             }
-            if (results_put(st, key, text, len, e2, sizeof e2) < 0)
+            if (store_put(st, key, text, len, e2, sizeof e2) < 0)
                 pc_warn(&c, "test %s: %s", test, e2);
         }
         free(text);

@@ -36,7 +36,7 @@
 #include <stddef.h>
 
 struct config_metric;
-struct results_store;
+struct store;
 
 #define PROMCOLLECT_RETRY_S               10.0
 #define PROMCOLLECT_UNREACHABLE_TIMEOUT_S 3.0 /* per request once unreachable */
@@ -69,8 +69,7 @@ struct promcollect_result {
  * metric was written, -1 when some failed or were cancelled (see *res and
  * errors.json); never stops early except on cancel. */
 int promcollect_run(const char *base_url, const struct config_metric *m, size_t n, double start,
-                    double end, double step_s, struct results_store *st, const char *test,
-                    const char *ts, const struct promcollect_opts *o,
-                    struct promcollect_result *res);
+                    double end, double step_s, struct store *st, const char *test, const char *ts,
+                    const struct promcollect_opts *o, struct promcollect_result *res);
 
 #endif

@@ -3,7 +3,7 @@
 # Nighthawk-style string numbers, percentiles from the Percentiles array or
 # interpolated in the histogram), one warning per run with missing files,
 # PNG + inline SVG charts, no external URL in index.html, --compare, and
-# the errors for bad sources and flags.
+# the errors for bad sources and flags (s3:// refused by the store seam).
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 DATA=$(cd "$(dirname "$0")/../data/report" && pwd)
@@ -68,6 +68,12 @@ expect_match "corrupt fortio.json: warning with line and column" "$(cat "$T/err2
 expect_eq "s3:// exits 2" "$rc" 2
 expect_eq "s3:// message" "$(cat "$T/err3")" \
     "meshperf report: s3://bucket/prefix: s3:// sources need the S3 store (not built yet)"
+# the store seam chooses the backend: s3:// is one line from store_open, exit 2
+"$MESHPERF" report s3://b/p -o "$T/x" >"$T/out3" 2>"$T/err3b"; rc=$?
+expect_eq "report s3://b/p exits 2" "$rc" 2
+expect_eq "report s3://b/p: one line on stderr" "$(wc -l <"$T/err3b")" 1
+expect_match "report s3://b/p: says S3 is not built" "$(cat "$T/err3b")" "s3://b/p: .*not built yet"
+expect_eq "report s3://b/p: nothing written" "$(cat "$T/out3")$(ls "$T/x" 2>/dev/null)" ""
 "$MESHPERF" report "$T/nope" -o "$T/x" 2>"$T/err4"; rc=$?
 expect_eq "missing source exits 2" "$rc" 2
 expect_eq "missing source message" "$(cat "$T/err4")" "meshperf report: $T/nope: No such file or directory"

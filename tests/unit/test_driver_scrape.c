@@ -1,5 +1,6 @@
 /* Unit tests for the driver's helpers: the /metrics sample parser
- * (driver_scrape_parse) and the results layout and dir store (results.c). */
+ * (driver_scrape_parse) and the results layout (results.c; the store itself
+ * is tested in test_store_dir.c). */
 #include "cm.h"
 
 #include <stdio.h>
@@ -77,31 +78,14 @@ static void test_driver_ts(void **state)
     assert_int_equal(results_key(key, 8, "t", "20231114221320", "fortio.json"), -1);
 }
 
-static void test_dir_store(void **state)
+static void test_results_put_csv(void **state)
 {
     char root[] = "/tmp/test_driver_scrape.XXXXXX";
     assert_non_null(mkdtemp(root));
-    char dir[128], err[256];
+    char dir[128], err[256], path[256];
     snprintf(dir, sizeof dir, "%s/a/b", root);
-    struct results_store *s = results_store_dir_new(dir, err, sizeof err);
+    struct store *s = store_open(dir, err, sizeof err);
     assert_non_null(s);
-    assert_int_equal(results_put(s, "t1/20240101000000/x.json", "{}", 2, err, sizeof err), 0);
-    assert_int_equal(results_put(s, "t1/20240101000000/x.json", "[1]", 3, err, sizeof err), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/t1/20240101000000/x.json", dir);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char buf[16] = {0};
-    assert_int_equal(fread(buf, 1, sizeof buf - 1, f), 3);
-    fclose(f);
-    assert_string_equal(buf, "[1]");
-    /* bad keys are refused before touching the disk */
-    assert_int_equal(results_put(s, "../x", "a", 1, err, sizeof err), -1);
-    assert_string_equal(err, "results: bad object name '../x'");
-    assert_int_equal(results_put(s, "/abs", "a", 1, err, sizeof err), -1);
-    assert_int_equal(results_put(s, "a//b", "a", 1, err, sizeof err), -1);
-    assert_int_equal(results_put(s, "a/./b", "a", 1, err, sizeof err), -1);
-    /* a CSV through the store */
     struct series_set *set = series_set_new("m", NULL);
     struct series *se;
     struct series_label l[] = {{"pod", "node-0-0"}};
@@ -109,9 +93,13 @@ static void test_dir_store(void **state)
     series_add_double(set, se, 1700000000, 1.5);
     series_add_double(set, se, 1700000001, 2);
     assert_int_equal(results_put_csv(s, "t1", "20240101000000", set, err, sizeof err), 0);
+    /* a metric name that cannot be a file name */
+    assert_int_equal(series_set_rename(set, "a/b"), 0);
+    assert_int_equal(results_put_csv(s, "t1", "20240101000000", set, err, sizeof err), -1);
+    assert_string_equal(err, "metric name 'a/b' cannot be a file name");
     series_set_free(set);
     snprintf(path, sizeof path, "%s/t1/20240101000000/m.csv", dir);
-    f = fopen(path, "r");
+    FILE *f = fopen(path, "r");
     assert_non_null(f);
     char csv[256] = {0};
     size_t n = fread(csv, 1, sizeof csv - 1, f);
@@ -120,19 +108,7 @@ static void test_dir_store(void **state)
     assert_string_equal(csv, "metric.pod,timestamp,m,normalized_ts\n"
                              "node-0-0,1700000000,1.5,0\n"
                              "node-0-0,1700000001,2,1\n");
-    char where[256];
-    snprintf(path, sizeof path, "%s/k", dir);
-    assert_string_equal(results_where(s, "k", where, sizeof where), path);
-    results_store_free(s);
-    results_store_free(NULL);
-    /* a file where the dir should be */
-    snprintf(path, sizeof path, "%s/file", root);
-    f = fopen(path, "w");
-    fclose(f);
-    assert_null(results_store_dir_new(path, err, sizeof err));
-    char want[300];
-    snprintf(want, sizeof want, "results dir %s: Not a directory", path);
-    assert_string_equal(err, want);
+    store_free(s);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
@@ -144,7 +120,7 @@ int main(void)
         cmocka_unit_test(test_parse_samples),
         cmocka_unit_test(test_parse_never_overreads),
         cmocka_unit_test(test_driver_ts),
-        cmocka_unit_test(test_dir_store),
+        cmocka_unit_test(test_results_put_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

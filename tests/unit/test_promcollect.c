@@ -98,7 +98,7 @@ static void test_closed_port(void **state)
 {
     char *dir = tmpdir();
     char err[ERRBUF_LEN], url[64], path[700];
-    struct results_store *st = results_store_dir_new(dir, err, sizeof err);
+    struct store *st = store_open(dir, err, sizeof err);
     assert_non_null(st);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
     struct warns w = {0};
@@ -139,7 +139,7 @@ static void test_closed_port(void **state)
     struct stat sb;
     snprintf(path, sizeof path, "%s/t/20240101000000/mem.csv", dir);
     assert_int_equal(stat(path, &sb), -1);
-    results_store_free(st);
+    store_free(st);
     rmrf(dir);
     free(dir);
 }
@@ -148,7 +148,7 @@ static void test_cancelled(void **state)
 {
     char *dir = tmpdir();
     char err[ERRBUF_LEN], url[64], path[700];
-    struct results_store *st = results_store_dir_new(dir, err, sizeof err);
+    struct store *st = store_open(dir, err, sizeof err);
     assert_non_null(st);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
     atomic_int cancel = 1;
@@ -169,7 +169,7 @@ static void test_cancelled(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(j, 2), "kind")),
                         "cancelled");
     json_decref(j);
-    results_store_free(st);
+    store_free(st);
     rmrf(dir);
     free(dir);
 }
@@ -189,7 +189,7 @@ static void test_hung_bounded(void **state)
 {
     char *dir = tmpdir();
     char err[ERRBUF_LEN], url[64], kind[32];
-    struct results_store *st = results_store_dir_new(dir, err, sizeof err);
+    struct store *st = store_open(dir, err, sizeof err);
     assert_non_null(st);
     int port, lfd = hung_port(&port);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
@@ -209,7 +209,7 @@ static void test_hung_bounded(void **state)
     entry_kind(dir, 1, kind, sizeof kind);
     assert_string_equal(kind, "unreachable");
     close(lfd);
-    results_store_free(st);
+    store_free(st);
     rmrf(dir);
     free(dir);
 }
@@ -226,7 +226,7 @@ static void test_hung_cancelled(void **state)
 {
     char *dir = tmpdir();
     char err[ERRBUF_LEN], url[64], kind[32];
-    struct results_store *st = results_store_dir_new(dir, err, sizeof err);
+    struct store *st = store_open(dir, err, sizeof err);
     assert_non_null(st);
     int port, lfd = hung_port(&port);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
@@ -254,7 +254,7 @@ static void test_hung_cancelled(void **state)
         assert_string_equal(kind, "cancelled");
     }
     close(lfd);
-    results_store_free(st);
+    store_free(st);
     rmrf(dir);
     free(dir);
 }

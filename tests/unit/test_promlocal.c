@@ -297,7 +297,7 @@ static void test_live_collect(void **state)
         {"bad_promql", "sum(rate(meshperf_requests_total[5s]"},
     };
     char *rdir = tmpdir();
-    struct results_store *st = results_store_dir_new(rdir, err, sizeof err);
+    struct store *st = store_open(rdir, err, sizeof err);
     assert_non_null(st);
     struct warns w = {0};
     struct promcollect_opts co = {.retry_total_s = 5, .warn = on_warn, .warn_arg = &w};
@@ -389,7 +389,7 @@ static void test_live_collect(void **state)
     assert_int_equal(stat(pdir, &sb), -1); /* temp dir removed */
     exporter_stop(ex);
     procstat_free(ps);
-    results_store_free(st);
+    store_free(st);
     rmrf(rdir);
     free(rdir);
 }
