@@ -32,7 +32,7 @@ extern char **environ;
 
 struct child {
     pid_t pid;  /* 0 once reaped */
-    pid_t pgid; /* the group it runs in */
+    pid_t pgid; /* the group it runs in; 0: ours (then signalled by pid only) */
     int pidfd;  /* -1 when not available or closed */
     int out_fd; /* read end of its stdout, -1 when none or closed */
     int log_fd; /* its log, -1 when none */
@@ -184,7 +184,10 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
      * (EACCES: the child has exec'd and set it itself). */
     setpgid(pid, pgid ? pgid : pid);
     c->pid = pid;
-    c->pgid = pgid ? pgid : pid;
+    /* The group it is really in (joining fails when the group has emptied
+     * meanwhile): never one of ours, which a group kill would hit too. */
+    pid_t real = getpgid(pid);
+    c->pgid = real < 0 ? (pgid ? pgid : pid) : real == getpgrp() ? 0 : real;
     c->pidfd = child_pidfd_open(pid);
     if (pfd[1] >= 0) close(pfd[1]);
     c->out_fd = pfd[0];

@@ -54,7 +54,8 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen);
 /* Its pid (= pgid when it has its own group); 0 once reaped. */
 pid_t child_pid(const struct child *c);
 
-/* Its process group id, as given at start (kept after reaping). */
+/* Its process group id (kept after reaping); 0 when joining the group
+ * asked for failed and it stayed in ours (then it is signalled by pid). */
 pid_t child_pgid(const struct child *c);
 
 /* A pidfd that polls readable when the child ends, or -1 (kernel without
