@@ -1,11 +1,9 @@
 /* promlocal.c: start, feed and stop a local Prometheus (see promlocal.h).
  *
  * Start: mkdtemp, write prometheus.yml and an empty targets.json, find the
- * binary in PATH (before fork: the child only makes async-signal-safe
- * calls, the driver has threads), pick a free loopback port, fork; the
- * child sets PR_SET_PDEATHSIG, checks its parent is still the one that
- * forked it, makes its own process group, resets signals, points
- * stdout/stderr at prometheus.log and execs. The parent polls /-/ready
+ * binary in PATH, pick a free loopback port and start it as a supervised
+ * child (base/child.h: death signal, own process group, default signals,
+ * stdout/stderr appended to prometheus.log). The parent polls /-/ready
  * and waitpid(WNOHANG) in turn, so an early exit is seen at once and
  * reported with the last line of the log; a lost port race ("address
  * already in use") is retried on a new port. */
@@ -20,15 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/atomicfile.h"
 #include "base/buf.h"
+#include "base/child.h"
 #include "base/errbuf.h"
 #include "base/mono.h"
 #include "metrics/promapi.h"
@@ -37,8 +33,7 @@ struct promlocal {
     char dir[512];
     char url[64];
     char bin[1024];
-    pid_t pid;  /* 0 once reaped */
-    int status; /* wait status once reaped */
+    struct child *ch; /* NULL before the first start */
     size_t ntargets;
     bool exporter;
     const atomic_int *cancel;
@@ -154,29 +149,11 @@ static void pl_rm_tree(const char *dir)
     nftw(dir, pl_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The last non-empty line of prometheus.log (at most ~300 bytes) in out. */
+/* The last non-empty line of prometheus.log (at most 300 bytes) in out. */
 static void pl_last_log_line(const struct promlocal *pl, char *out, size_t outlen)
 {
-    out[0] = '\0';
-    char path[600], tail[4096];
-    snprintf(path, sizeof path, "%s/prometheus.log", pl->dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1 : 0;
-    ssize_t n = pread(fd, tail, sizeof tail - 1, from);
-    close(fd);
-    if (n <= 0) return;
-    tail[n] = '\0';
-    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
-        tail[--n] = '\0';
-    char *line = strrchr(tail, '\n');
-    line = line ? line + 1 : tail;
-    size_t l = strlen(line);
-    if (l > 300) {
-        line[297] = line[298] = line[299] = '.';
-        line[300] = '\0';
-    }
+    char line[301];
+    child_last_log_line(pl->ch, line, sizeof line);
     snprintf(out, outlen, "%s", line);
 }
 
@@ -229,95 +206,25 @@ static int pl_spawn(struct promlocal *pl, int port, char *err, size_t errlen)
     snprintf(a_listen, sizeof a_listen, "--web.listen-address=127.0.0.1:%d", port);
     snprintf(logpath, sizeof logpath, "%s/prometheus.log", pl->dir);
     char *argv[] = {pl->bin, a_cfg, a_tsdb, a_listen, "--log.level=warn", NULL};
-    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (logfd < 0) return errbuf_set(err, errlen, "%s: %s", logpath, strerror(errno));
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (nullfd < 0) {
-        close(logfd);
-        return errbuf_set(err, errlen, "/dev/null: %s", strerror(errno));
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* child: async-signal-safe calls only until exec */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(127);
-        setpgid(0, 0);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        for (int s = 1; s < NSIG; s++)
-            if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, NULL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0) _exit(127);
-        execv(argv[0], argv);
-        static const char m[] = "meshperf: exec of prometheus failed\n";
-        ssize_t w = write(2, m, sizeof m - 1);
-        (void)w;
-        _exit(127);
-    }
-    int fe = errno;
-    close(logfd);
-    close(nullfd);
-    if (pid < 0) return errbuf_set(err, errlen, "fork: %s", strerror(fe));
-    setpgid(pid, pid); /* also here: no window where a group kill misses it */
-    pl->pid = pid;
+    /* a retry appends to the log of the try before */
+    struct child_opts co = {.argv = argv, .log_path = logpath, .log_append = true};
+    child_free(pl->ch); /* the try before: reaped already */
+    pl->ch = child_start(&co, err, errlen);
+    if (!pl->ch) return -1;
     snprintf(pl->url, sizeof pl->url, "http://127.0.0.1:%d", port);
     return 0;
 }
 
-/* "exited with status N" / "killed by signal N" into out. */
-static void pl_how(int st, char *out, size_t outlen)
-{
-    if (WIFEXITED(st))
-        snprintf(out, outlen, "exited with status %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(out, outlen, "killed by signal %d", WTERMSIG(st));
-    else
-        snprintf(out, outlen, "stopped");
-}
-
 int promlocal_alive(struct promlocal *pl, char *err, size_t errlen)
 {
-    if (pl->pid > 0) {
-        int st;
-        pid_t w = waitpid(pl->pid, &st, WNOHANG);
-        if (w == 0) return 1;
-        if (w == pl->pid)
-            pl->status = st;
-        else
-            pl->status = 0; /* reaped by someone else: status unknown */
-        pl->pid = 0;
-    }
+    if (pl->ch && child_poll(pl->ch)) return 1;
     if (err) {
-        char how[64], last[400];
-        pl_how(pl->status, how, sizeof how);
+        char last[400];
         pl_last_log_line(pl, last, sizeof last);
-        errbuf_set(err, errlen, "prometheus %s%s%s", how, last[0] ? ": " : "", last);
+        errbuf_set(err, errlen, "prometheus %s%s%s", pl->ch ? child_how(pl->ch) : "not started",
+                   last[0] ? ": " : "", last);
     }
     return 0;
-}
-
-static void pl_kill(struct promlocal *pl)
-{
-    if (pl->pid <= 0) return;
-    kill(-pl->pid, SIGTERM);
-    mono_us deadline = mono_now() + (mono_us)(PROMLOCAL_STOP_WAIT_S * MONO_US_PER_SEC);
-    int st;
-    for (;;) {
-        pid_t w = waitpid(pl->pid, &st, WNOHANG);
-        if (w == pl->pid || (w < 0 && errno == ECHILD)) break;
-        if (mono_now() >= deadline) {
-            kill(-pl->pid, SIGKILL);
-            while (waitpid(pl->pid, &st, 0) < 0 && errno == EINTR) {
-            }
-            break;
-        }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    pl->pid = 0; /* reaped: its pid (and group id) may now be reused, never signal it again */
 }
 
 /* ---- API ---- */
@@ -411,7 +318,7 @@ const char *promlocal_dir(const struct promlocal *pl)
 
 pid_t promlocal_pid(const struct promlocal *pl)
 {
-    return pl->pid;
+    return pl->ch ? child_pid(pl->ch) : 0;
 }
 
 int promlocal_set_targets(struct promlocal *pl, const struct promlocal_target *t, size_t n,
@@ -455,7 +362,8 @@ int promlocal_wait_up(struct promlocal *pl, double timeout_s, char *err, size_t 
 void promlocal_stop(struct promlocal *pl)
 {
     if (!pl) return;
-    pl_kill(pl);
+    child_stop(pl->ch, (int64_t)(PROMLOCAL_STOP_WAIT_S * MONO_US_PER_SEC));
+    child_free(pl->ch);
     if (pl->dir[0]) pl_rm_tree(pl->dir);
     free(pl);
 }

@@ -19,8 +19,9 @@
  * exits during start-up because the port was taken meanwhile, another port
  * is tried (PROMLOCAL_START_TRIES in all).
  *
- * Lifecycle: the child sets PR_SET_PDEATHSIG(SIGKILL) (and exits if the
- * parent is already gone), so it dies with the driver even on SIGKILL.
+ * Lifecycle: a supervised child (base/child.h). It sets
+ * PR_SET_PDEATHSIG(SIGKILL) (and exits if the parent is already gone), so
+ * it dies with the driver even on SIGKILL.
  * Note that the death signal follows the THREAD that forked: call
  * promlocal_start from the driver's main thread. It runs in its own process
  * group with default signal dispositions and an empty mask, so a terminal's

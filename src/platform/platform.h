@@ -9,7 +9,13 @@
  * (from its own thread) and health() reports it from then on.
  *
  * Naming follows the original: node "N" runs as replicas (pods)
- * "node-N-<replica index>", container "app", in namespace opts->ns. */
+ * "node-N-<replica index>", container "app" (PLATFORM_CONTAINER_APP; a
+ * sidecar is one more container), in namespace opts->ns.
+ *
+ * How to add a backend: write platform_<name>.c exporting
+ * platform_<name>_new(void) (a struct starting with struct platform and
+ * its ops), put its own options in a struct platform_<name>_opts member of
+ * platform_opts, and add one line to the table in platform.c. */
 #ifndef MESHPERF_PLATFORM_H
 #define MESHPERF_PLATFORM_H
 
@@ -23,12 +29,23 @@
 
 struct platform;
 
-/* One replica of a node, as the driver sees it. */
+#define PLATFORM_CONTAINERS_MAX 4     /* app + sidecars */
+#define PLATFORM_CONTAINER_APP  "app" /* the container running `meshperf serve` */
+
+/* One container of a replica: the app, or a sidecar (platform/sidecar.h). */
+struct platform_container {
+    char name[32];         /* "app", or the sidecar's name */
+    pid_t pid;             /* its local process (for procstat), 0 when remote */
+    char addr[64];         /* where it serves, "127.0.0.1:PORT"; "" when it does not */
+    char metrics_addr[64]; /* where its /metrics is scraped; "" when none */
+};
+
+/* One replica (pod) of a node, as the driver sees it. */
 struct platform_replica {
     char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<i>" */
-    char addr[64];                    /* reachable "127.0.0.1:PORT" */
-    int port;
-    pid_t pid; /* the local process (for procstat), 0 when not local */
+    char addr[64];                    /* reachable "127.0.0.1:PORT": what callers send to */
+    struct platform_container containers[PLATFORM_CONTAINERS_MAX]; /* [0] is the app */
+    size_t ncontainers;
 };
 
 /* Called (from the backend's supervisor thread) when a replica ends while
@@ -37,17 +54,23 @@ struct platform_replica {
 typedef void platform_exit_fn(void *arg, size_t node, const struct platform_replica *r,
                               const char *how);
 
+/* The local backend's own options (platform_local.c). */
+struct platform_local_opts {
+    const char *serve_bin; /* the binary run as `<bin> serve ...` (required) */
+    const char *log_dir;   /* each child's stdout+stderr to <log_dir>/<pod>.log; NULL: /dev/null */
+    int64_t start_timeout_us; /* wait for a child's "listening on" line (0: 10 s) */
+};
+
 struct platform_opts {
-    const char *serve_bin;     /* local: the binary run as `<bin> serve ...` (required) */
-    const char *ns;            /* namespace label (required) */
+    /* common to every backend */
+    const char *ns;            /* namespace (required) */
     int replicas;              /* per node, >= 1 */
-    int64_t start_timeout_us;  /* local: wait for a child's "listening on" line (0: 10 s) */
     int64_t ready_timeout_us;  /* all replicas answer /health 200 (0: 15 s) */
-    const char *log_dir;       /* local: each child's stdout+stderr to <log_dir>/<pod>.log;
-                                  NULL: to /dev/null */
     platform_exit_fn *on_exit; /* optional */
     void *on_exit_arg;
     const atomic_int *cancel; /* optional: non-zero aborts up() */
+    /* backend-specific: each backend reads only its own part */
+    struct platform_local_opts local;
 };
 
 struct platform_ops {
@@ -81,9 +104,15 @@ struct platform {
     const struct platform_ops *ops;
 };
 
-/* The local backend: `meshperf serve` processes on 127.0.0.1, ports
- * chosen by the kernel. NULL only when out of memory. */
-struct platform *platform_local_new(void);
+/* The backend called name ("local"; "kubernetes" is not built yet, issue
+ * #13): the one place a platform is chosen by name (platform.c). NULL with
+ * one line in err for an unknown or unbuilt name, or out of memory. Free
+ * with platform_free. */
+struct platform *platform_open(const char *name, char *err, size_t errlen);
+
+/* Replica r's container called name, or NULL. */
+const struct platform_container *platform_container(const struct platform_replica *r,
+                                                    const char *name);
 
 static inline int platform_up(struct platform *p, const struct topology *t,
                               const struct platform_opts *o, char *err, size_t errlen)

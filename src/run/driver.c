@@ -130,7 +130,7 @@ static void driver_on_exit(void *arg, size_t node, const struct platform_replica
     if (test) snprintf(tn, sizeof tn, " during test %s", test);
     pthread_mutex_unlock(&d->mu);
     progress_warn(d->prog, "node %s (pod %s, pid %ld) %s%s", topology_name(d->cfg->topo, node),
-                  r->pod, (long)r->pid, how, tn);
+                  r->pod, (long)r->containers[0].pid, how, tn);
 }
 
 /* Sleep up to us, waking early on a signal. */
@@ -544,20 +544,19 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
     size_t nn = topology_count(cfg->topo);
     progress_note(d.prog, "starting %zu node%s x %d replica%s (local, namespace %s)", nn,
                   nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns);
-    d.plat = platform_local_new();
+    d.plat = platform_open("local", e, sizeof e);
     if (!d.plat) {
-        progress_warn(d.prog, "out of memory");
+        progress_warn(d.prog, "%s", e);
         code = EXIT_FAILED;
         goto done;
     }
     struct platform_opts po = {
-        .serve_bin = o->serve_bin,
         .ns = cfg->ns,
         .replicas = cfg->replicas,
-        .log_dir = d.log_dir[0] ? d.log_dir : NULL,
         .on_exit = driver_on_exit,
         .on_exit_arg = &d,
         .cancel = &d.interrupted,
+        .local = {.serve_bin = o->serve_bin, .log_dir = d.log_dir[0] ? d.log_dir : NULL},
     };
     if (platform_up(d.plat, cfg->topo, &po, e, sizeof e) < 0) {
         if (!d.interrupted) progress_warn(d.prog, "%s", e);
@@ -568,22 +567,32 @@ int driver_run(const struct config *cfg, const struct driver_opts *o)
         size_t nr;
         const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
         for (size_t r = 0; r < nr; r++) {
-            if (procstat_add(d.ps, rs[r].pid, rs[r].pod, "app", cfg->ns, 0, e, sizeof e) < 0 ||
-                driver_scrape_add(d.scrape, rs[r].addr, rs[r].pod, "app", cfg->ns, e, sizeof e) < 0)
-                progress_warn(d.prog, "pod %s: %s", rs[r].pod, e);
+            for (size_t c = 0; c < rs[r].ncontainers; c++) {
+                const struct platform_container *ct = &rs[r].containers[c];
+                if ((ct->pid > 0 && procstat_add(d.ps, ct->pid, rs[r].pod, ct->name, cfg->ns, 0, e,
+                                                 sizeof e) < 0) ||
+                    (ct->metrics_addr[0] && driver_scrape_add(d.scrape, ct->metrics_addr, rs[r].pod,
+                                                              ct->name, cfg->ns, e, sizeof e) < 0))
+                    progress_warn(d.prog, "pod %s container %s: %s", rs[r].pod, ct->name, e);
+            }
         }
     }
 
     /* Prometheus */
     if (cfg->prom == CONFIG_PROM_LOCAL) {
-        size_t nt = nn * (size_t)cfg->replicas, k = 0;
+        size_t nt = nn * (size_t)cfg->replicas * PLATFORM_CONTAINERS_MAX, k = 0;
         struct driver_prom_target *tg = calloc(nt, sizeof *tg);
         if (tg) {
             for (size_t n = 0; n < nn; n++) {
                 size_t nr;
                 const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
-                for (size_t r = 0; r < nr && k < nt; r++, k++)
-                    tg[k] = (struct driver_prom_target){rs[r].addr, rs[r].pod};
+                for (size_t r = 0; r < nr; r++)
+                    for (size_t c = 0; c < rs[r].ncontainers && k < nt; c++) {
+                        const struct platform_container *ct = &rs[r].containers[c];
+                        if (ct->metrics_addr[0])
+                            tg[k++] =
+                                (struct driver_prom_target){ct->metrics_addr, rs[r].pod, ct->name};
+                    }
             }
             progress_note(d.prog, "starting prometheus (%zu targets)", k + 1);
             d.prom = driver_prom_local(o->prom_bin ? o->prom_bin : "prometheus", tg, k, cfg->ns,

@@ -61,7 +61,7 @@ struct driver_prom *driver_prom_local(const char *prom_bin, const struct driver_
     snprintf(p->base, sizeof p->base, "%s", promlocal_url(p->pl));
     for (size_t i = 0; i < n; i++)
         pt[i] = (struct promlocal_target){
-            .addr = t[i].addr, .pod = t[i].pod, .container = "app", .namespace_ = ns};
+            .addr = t[i].addr, .pod = t[i].pod, .container = t[i].container, .namespace_ = ns};
     if (promlocal_set_targets(p->pl, pt, n, err, errlen) < 0 ||
         promlocal_wait_up(p->pl, PROM_TARGETS_TIMEOUT_S, err, errlen) < 0)
         goto fail;

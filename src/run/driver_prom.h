@@ -29,6 +29,7 @@ struct progress;
 struct driver_prom_target {
     const char *addr; /* "127.0.0.1:PORT" */
     const char *pod;
+    const char *container; /* the container label; NULL: "app" */
 };
 
 struct driver_prom;

@@ -1,14 +1,15 @@
 /* driver_scrape.h: the nodes' own request counters during a test.
  *
  * Every `meshperf serve` exposes meshperf_requests_total{code,path} on
- * /metrics. While a test runs, this scraper GETs each replica's /metrics
+ * /metrics. While a test runs, this scraper GETs each target's /metrics (one
+ * per container that has a metrics address: platform.h's containers[])
  * once at start (synchronously, before the load), then every interval in
  * its own thread, and once more at stop (after the load), and keeps the
  * values as the series set "requests_total" with labels code, container,
  * namespace, path, pod: cumulative counters since the process started, as
  * Prometheus would show them. The first and last points of a series bracket
  * the test exactly, so last - first is what the node served during it.
- * A replica that does not answer simply gets no point for that scrape. */
+ * A target that does not answer simply gets no point for that scrape. */
 #ifndef MESHPERF_DRIVER_SCRAPE_H
 #define MESHPERF_DRIVER_SCRAPE_H
 

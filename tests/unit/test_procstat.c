@@ -197,6 +197,45 @@ static void test_death_and_restart(void **state)
     procstat_free(ps);
 }
 
+/* A replica with a sidecar: two processes under one pod, told apart by
+ * the container label, each its own series (as a platform lists them in
+ * replica.containers[]). */
+static void test_containers_per_replica(void **state)
+{
+    (void)state;
+    pid_t app = start_child(24, 0, 0), side = start_child(8, 0, 0);
+    char err[256];
+    struct procstat *ps = procstat_new(1, NULL, err, sizeof(err));
+    assert_non_null(ps);
+    assert_int_equal(procstat_add(ps, app, "node-0-0", "app", "ns", 0, err, sizeof(err)), 0);
+    assert_int_equal(procstat_add(ps, side, "node-0-0", "proxy", "ns", 0, err, sizeof(err)), 0);
+    assert_int_equal(procstat_sample(ps, 1), 2); /* two live containers */
+    struct series_set *mem = procstat_take(ps, PROCSTAT_MEM_BYTES);
+    assert_int_equal(mem->nseries, 2);
+    double got[2] = {0, 0};
+    for (size_t i = 0; i < 2; i++) {
+        struct series *s = mem->series[i];
+        assert_string_equal(series_label(s, "pod"), "node-0-0");
+        const char *c = series_label(s, "container");
+        assert_true(strcmp(c, "app") == 0 || strcmp(c, "proxy") == 0);
+        got[strcmp(c, "app") == 0 ? 0 : 1] = last_value(mem, i);
+    }
+    if (got[0] < 24 * MiB || got[1] < 8 * MiB || got[1] > got[0])
+        fail_msg("app %.0f, proxy %.0f bytes: want ~24 and ~8 MiB apart", got[0], got[1]);
+    series_set_free(mem);
+    /* the sidecar ends: the app's series go on alone */
+    stop_child(side);
+    assert_int_equal(procstat_alive(ps, side), 0);
+    assert_int_equal(procstat_alive(ps, app), 1);
+    assert_int_equal(procstat_sample(ps, 1), 1);
+    mem = procstat_take(ps, PROCSTAT_MEM_BYTES);
+    assert_int_equal(mem->nseries, 1);
+    assert_string_equal(series_label(mem->series[0], "container"), "app");
+    series_set_free(mem);
+    stop_child(app);
+    procstat_free(ps);
+}
+
 static void test_tree(void **state)
 {
     char err[256];
@@ -310,6 +349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_and_cpu),
         cmocka_unit_test(test_death_and_restart),
+        cmocka_unit_test(test_containers_per_replica),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_tree_member_exits_mid_sample),
         cmocka_unit_test(test_render_prometheus),

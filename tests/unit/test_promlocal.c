@@ -379,7 +379,7 @@ static void test_live_collect(void **state)
     }
     json_decref(j);
     assert_int_equal(promlocal_alive(pl, err, sizeof err), 0);
-    assert_string_equal(err, "prometheus killed by signal 9");
+    assert_string_equal(err, "prometheus killed by signal 9 (Killed)");
     assert_int_equal(promlocal_pid(pl), 0);
 
     char pdir[600];
