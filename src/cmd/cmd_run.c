@@ -132,7 +132,7 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
 /* An http(s) URL for flag name, else a line on stderr. 0 or -1. */
 static int cmd_run_check_url(const char *name, const char *s, const char *what)
 {
-    char shown[512], uerr[ERRBUF_LEN];
+    char shown[512], uerr[ERRBUF_LEN] = "out of memory";
     url_redact(s, shown, sizeof shown);
     struct url *u = malloc(sizeof *u);
     int rc = u ? url_parse(s, u, uerr, sizeof uerr) : -1;
