@@ -5,6 +5,8 @@
  * Exit codes: 0 every test ran; 1 the run failed (a node could not start
  * or died, the connectivity check failed, results could not be written);
  * 2 bad flags or bad config (nothing ran; with --check, validation only);
+ * --load-generator URL (or the config's meshperf.load_generator) runs
+ * every test's load through that Fortio REST API (run/runner.h);
  * 130 SIGINT/SIGTERM (partial results kept). */
 #include <curl/curl.h>
 #include <errno.h>
@@ -61,34 +63,48 @@ static bool on_path(const char *name)
     return false;
 }
 
-int cmd_run(int argc, char **argv)
+/* The flags and what came of them. */
+struct cmd_run_state {
+    bool check, quiet;
+    int64_t pause_us, sample_us;
+    double scale, escale;
+    const char *results, *serve_bin, *prom, *loadgen, *path;
+    bool pause_seen, sample_seen, scale_seen;
+    struct config *cfg;
+    char self[PATH_MAX];
+};
+
+/* Parse argv into st. EXIT_OK to go on, or the exit code (help: -1 and
+ * *code = EXIT_OK). */
+static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *code)
 {
-    bool check = false, quiet = false;
-    int64_t pause_us = 0, sample_us = 0;
-    double scale = 0;
-    const char *results = CMD_RUN_DEFAULT_RESULTS, *serve_bin = NULL, *prom = NULL;
-    bool pause_seen = false, sample_seen = false, scale_seen = false;
     const struct flag table[] = {
-        {"check", FLAG_BOOL, &check, NULL, "validate the config only: print one line, exit 0 or 2",
+        {"check", FLAG_BOOL, &st->check, NULL,
+         "validate the config only: print one line, exit 0 or 2", NULL},
+        {"pause", FLAG_DURATION, &st->pause_us, "D",
+         "pause between tests (default: config meshperf.pause, else 10s)", &st->pause_seen},
+        {"results", FLAG_STRING, &st->results, "DIR", "results directory (default ./results)",
          NULL},
-        {"pause", FLAG_DURATION, &pause_us, "D",
-         "pause between tests (default: config meshperf.pause, else 10s)", &pause_seen},
-        {"results", FLAG_STRING, &results, "DIR", "results directory (default ./results)", NULL},
-        {"scale-qps", FLAG_DOUBLE, &scale, "F",
+        {"scale-qps", FLAG_DOUBLE, &st->scale, "F",
          "multiply every test's qps by F > 0 (default: env MESHPERF_SCALE_QPS, config "
          "meshperf.scale_qps, else 1)",
-         &scale_seen},
-        {"sample-interval", FLAG_DURATION, &sample_us, "D",
+         &st->scale_seen},
+        {"sample-interval", FLAG_DURATION, &st->sample_us, "D",
          "built-in sampler interval, >= 10ms (default: config meshperf.sample_interval, else 1s)",
-         &sample_seen},
-        {"serve-bin", FLAG_STRING, &serve_bin, "PATH",
+         &st->sample_seen},
+        {"serve-bin", FLAG_STRING, &st->serve_bin, "PATH",
          "binary run as `PATH serve` for each node (default: this meshperf)", NULL},
-        {"prometheus", FLAG_STRING, &prom, "off|local|URL",
+        {"prometheus", FLAG_STRING, &st->prom, "off|local|URL",
          "evaluate the config's metrics: local = start the system's prometheus, URL = an "
          "existing one (default: config meshperf.prometheus; else local when the config has "
          "metrics and prometheus is installed; else off)",
          NULL},
-        {"quiet", FLAG_BOOL, &quiet, NULL, "no progress and no summary table; warnings only", NULL},
+        {"load-generator", FLAG_STRING, &st->loadgen, "URL",
+         "run every test's load through the Fortio REST API at URL (a `meshperf serve` or a "
+         "Fortio server; default: config meshperf.load_generator, else in-process)",
+         NULL},
+        {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
+         NULL},
         {NULL, 0, NULL, NULL, NULL, NULL},
     };
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -99,7 +115,8 @@ int cmd_run(int argc, char **argv)
     if (rc == FLAGS_HELP) {
         cmd_run_usage(stdout, table);
         free(pos);
-        return EXIT_OK;
+        *code = EXIT_OK;
+        return -1;
     }
     if (rc < 0 || npos > 1) {
         fprintf(stderr, "meshperf run: %s\n",
@@ -107,31 +124,50 @@ int cmd_run(int argc, char **argv)
         free(pos);
         return EXIT_USAGE;
     }
-    const char *path = npos ? pos[0] : CMD_RUN_DEFAULT_CONFIG;
+    st->path = npos ? pos[0] : CMD_RUN_DEFAULT_CONFIG;
     free(pos);
+    return EXIT_OK;
+}
 
-    if (scale_seen && !(scale > 0 && isfinite(scale))) {
-        fprintf(stderr, "meshperf run: flag -scale-qps: must be a number > 0, got %g\n", scale);
+/* An http(s) URL for flag name, else a line on stderr. 0 or -1. */
+static int cmd_run_check_url(const char *name, const char *s, const char *what)
+{
+    char shown[512], uerr[ERRBUF_LEN] = "out of memory";
+    url_redact(s, shown, sizeof shown);
+    struct url *u = malloc(sizeof *u);
+    int rc = u ? url_parse(s, u, uerr, sizeof uerr) : -1;
+    bool query = rc == 0 && strchr(u->path, '?') != NULL;
+    free(u);
+    if (rc == 0 && !query) return 0;
+    fprintf(stderr, "meshperf run: flag -%s: must be %s, got '%s'%s%s\n", name, what, shown,
+            rc < 0 ? ": " : " (a query)", rc < 0 ? uerr : "");
+    return -1;
+}
+
+/* Check the flag values that need no config. EXIT_OK or EXIT_USAGE. */
+static int cmd_run_check_flags(struct cmd_run_state *st)
+{
+    if (st->scale_seen && !(st->scale > 0 && isfinite(st->scale))) {
+        fprintf(stderr, "meshperf run: flag -scale-qps: must be a number > 0, got %g\n", st->scale);
         return EXIT_USAGE;
     }
     const char *env_scale = getenv("MESHPERF_SCALE_QPS");
-    double escale = 0;
-    if (!scale_seen && env_scale && env_scale[0]) {
+    if (!st->scale_seen && env_scale && env_scale[0]) {
         char *end;
         errno = 0;
-        escale = strtod(env_scale, &end);
-        if (errno || *end || !(escale > 0 && isfinite(escale))) {
+        st->escale = strtod(env_scale, &end);
+        if (errno || *end || !(st->escale > 0 && isfinite(st->escale))) {
             fprintf(stderr,
                     "meshperf run: env MESHPERF_SCALE_QPS: must be a number > 0, got '%s'\n",
                     env_scale);
             return EXIT_USAGE;
         }
     }
-    if (sample_seen && sample_us < 10000) {
+    if (st->sample_seen && st->sample_us < 10000) {
         fprintf(stderr, "meshperf run: flag -sample-interval: must be >= 10ms\n");
         return EXIT_USAGE;
     }
-
+    const char *prom = st->prom;
     if (prom && strcmp(prom, "off") && strcmp(prom, "local") && strncmp(prom, "http://", 7) &&
         strncmp(prom, "https://", 8)) {
         char shown[512];
@@ -142,17 +178,27 @@ int cmd_run(int argc, char **argv)
                 shown);
         return EXIT_USAGE;
     }
+    if (st->loadgen && cmd_run_check_url("load-generator", st->loadgen,
+                                         "the http(s) base URL of a Fortio REST API") < 0)
+        return EXIT_USAGE;
+    return EXIT_OK;
+}
 
-    struct config *cfg = NULL;
-    if (config_load_file(path, &cfg, err, sizeof err) < 0) {
+/* Load the config and apply the flags over its "meshperf" keys.
+ * EXIT_OK, EXIT_USAGE or EXIT_FAILED. */
+static int cmd_run_config(struct cmd_run_state *st)
+{
+    char err[ERRBUF_LEN];
+    if (config_load_file(st->path, &st->cfg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
-    if (scale_seen)
-        cfg->scale_qps = scale;
-    else if (escale > 0)
-        cfg->scale_qps = escale;
-
+    struct config *cfg = st->cfg;
+    if (st->scale_seen)
+        cfg->scale_qps = st->scale;
+    else if (st->escale > 0)
+        cfg->scale_qps = st->escale;
+    const char *prom = st->prom;
     if (prom) {
         free(cfg->prom_url);
         cfg->prom_url = NULL;
@@ -162,71 +208,95 @@ int cmd_run(int argc, char **argv)
             cfg->prom = CONFIG_PROM_LOCAL;
         } else {
             cfg->prom = CONFIG_PROM_URL;
-            if (!(cfg->prom_url = strdup(prom))) {
-                config_free(cfg);
-                return EXIT_FAILED;
-            }
+            if (!(cfg->prom_url = strdup(prom))) return EXIT_FAILED;
         }
     }
-
     /* Issue #5's default: a config with PromQL metrics and no say on where
      * to evaluate them gets a local Prometheus when one is installed. */
     if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && on_path("prometheus"))
         cfg->prom = CONFIG_PROM_LOCAL;
+    if (!st->loadgen) st->loadgen = cfg->load_generator;
+    return EXIT_OK;
+}
 
-    if (check) {
-        for (size_t i = 0; i < cfg->nwarnings; i++)
-            fprintf(stderr, "%s\n", cfg->warnings[i]);
-        size_t nn = topology_count(cfg->topo);
-        printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s\n", path, nn, nn == 1 ? "" : "s",
-               cfg->ntests, cfg->ntests == 1 ? "" : "s", cfg->nmetrics,
-               cfg->nmetrics == 1 ? "" : "s");
-        config_free(cfg);
-        return EXIT_OK;
-    }
+/* --check: one line. */
+static int cmd_run_report_check(const struct cmd_run_state *st)
+{
+    const struct config *cfg = st->cfg;
+    for (size_t i = 0; i < cfg->nwarnings; i++)
+        fprintf(stderr, "%s\n", cfg->warnings[i]);
+    size_t nn = topology_count(cfg->topo);
+    printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s\n", st->path, nn, nn == 1 ? "" : "s",
+           cfg->ntests, cfg->ntests == 1 ? "" : "s", cfg->nmetrics, cfg->nmetrics == 1 ? "" : "s");
+    return EXIT_OK;
+}
 
-    char self[PATH_MAX];
-    if (!serve_bin) {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+/* st->serve_bin: the flag, else the lean serve binary beside this one,
+ * else this one. EXIT_OK, EXIT_USAGE or EXIT_FAILED. */
+static int cmd_run_serve_bin(struct cmd_run_state *st)
+{
+    if (!st->serve_bin) {
+        char *self = st->self;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof st->self - 1);
         if (n <= 0) {
             fprintf(stderr,
                     "meshperf run: cannot find this binary (/proc/self/exe): %s; "
                     "give --serve-bin\n",
                     strerror(errno));
-            config_free(cfg);
             return EXIT_FAILED;
         }
         self[n] = '\0';
-        /* the lean serve binary beside this one, else this one */
         char *slash = strrchr(self, '/');
         size_t dl = slash ? (size_t)(slash - self) + 1 : 0;
-        if (slash && dl + sizeof "meshperf-serve" <= sizeof self) {
+        if (slash && dl + sizeof "meshperf-serve" <= sizeof st->self) {
             char lean[PATH_MAX];
             memcpy(lean, self, dl);
             memcpy(lean + dl, "meshperf-serve", sizeof "meshperf-serve");
             if (access(lean, X_OK) == 0) memcpy(self, lean, sizeof lean);
         }
-        serve_bin = self;
+        st->serve_bin = self;
     }
-    if (access(serve_bin, X_OK) < 0) {
-        fprintf(stderr, "meshperf run: flag -serve-bin: %s: %s\n", serve_bin, strerror(errno));
-        config_free(cfg);
+    if (access(st->serve_bin, X_OK) < 0) {
+        fprintf(stderr, "meshperf run: flag -serve-bin: %s: %s\n", st->serve_bin, strerror(errno));
         return EXIT_USAGE;
     }
+    return EXIT_OK;
+}
 
+/* Hand over to the driver. */
+static int cmd_run_drive(const struct cmd_run_state *st)
+{
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct driver_opts o = {
-        .results_dir = results,
-        .serve_bin = serve_bin,
-        .pause_us = pause_seen ? pause_us : cfg->pause_us,
-        .sample_us = sample_seen ? sample_us : cfg->sample_us,
-        .quiet = quiet,
+        .results_dir = st->results,
+        .serve_bin = st->serve_bin,
+        .pause_us = st->pause_seen ? st->pause_us : st->cfg->pause_us,
+        .sample_us = st->sample_seen ? st->sample_us : st->cfg->sample_us,
+        .load_generator = st->loadgen,
+        .quiet = st->quiet,
         .out = stdout,
         .err = stderr,
         .err_fd = STDERR_FILENO,
     };
-    int code = driver_run(cfg, &o);
-    config_free(cfg);
+    int code = driver_run(st->cfg, &o);
     curl_global_cleanup();
     return code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct cmd_run_state st = {.results = CMD_RUN_DEFAULT_RESULTS};
+    int code = EXIT_OK;
+    int rc = cmd_run_flags(&st, argc, argv, &code);
+    if (rc < 0) return code;
+    if (rc == EXIT_OK) rc = cmd_run_check_flags(&st);
+    if (rc == EXIT_OK) rc = cmd_run_config(&st);
+    if (rc == EXIT_OK && st.check) {
+        rc = cmd_run_report_check(&st);
+    } else if (rc == EXIT_OK) {
+        rc = cmd_run_serve_bin(&st);
+        if (rc == EXIT_OK) rc = cmd_run_drive(&st);
+    }
+    config_free(st.cfg);
+    return rc;
 }

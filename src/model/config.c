@@ -442,9 +442,28 @@ static bool dns_label_ok(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static const char *const ext_keys[] = {"step",       "pause",     "sample_interval",
-                                       "prometheus", "namespace", "scale_qps"};
+static const char *const ext_keys[] = {"step",      "pause",     "sample_interval", "prometheus",
+                                       "namespace", "scale_qps", "load_generator"};
 #define NEXT (sizeof ext_keys / sizeof ext_keys[0])
+
+/* meshperf.load_generator: the http(s) base URL of a Fortio REST API. */
+static int parse_load_generator(struct ctx *cx, const char *path, json_t *v, char **out)
+{
+    char got[160];
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!s || (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0))
+        return fail(cx, path, "must be the http(s) URL of a Fortio REST API, got %s", GOT(v));
+    struct url *u = malloc(sizeof *u);
+    char uerr[ERRBUF_LEN];
+    if (!u) return fail(cx, path, "out of memory");
+    int rc = url_parse(s, u, uerr, sizeof uerr);
+    bool query = rc == 0 && strchr(u->path, '?') != NULL;
+    free(u);
+    if (rc < 0) return fail(cx, path, "%s", uerr);
+    if (query) return fail(cx, path, "a load generator's base URL takes no query");
+    if (!(*out = strdup(s))) return fail(cx, path, "out of memory");
+    return 0;
+}
 
 static int parse_ext(struct ctx *cx, struct field *f)
 {
@@ -475,7 +494,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
                             ext_keys[i]);
             return fail(cx, path,
                         "unknown key (known: step, pause, sample_interval, "
-                        "prometheus, namespace, scale_qps)");
+                        "prometheus, namespace, scale_qps, load_generator)");
         }
     }
 #define EPATH(i) (snprintf(path, sizeof path, "%s.%s", f->key, ext_keys[i]), path)
@@ -489,6 +508,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
     if (e[2] &&
         as_duration(cx, EPATH(2), e[2], MIN_SAMPLE_US, "a duration >= 10ms", &c->sample_us) < 0)
         return -1;
+    if (e[6] && parse_load_generator(cx, EPATH(6), e[6], &c->load_generator) < 0) return -1;
     if (e[3]) {
         c->prom_given = true;
         const char *s = json_is_string(e[3]) ? json_string_value(e[3]) : NULL;
@@ -678,6 +698,7 @@ void config_free(struct config *c)
     free(c->warnings);
     topology_free(c->topo);
     free(c->prom_url);
+    free(c->load_generator);
     free(c->ns);
     free(c->text);
     free(c->stored_text);

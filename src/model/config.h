@@ -91,6 +91,8 @@ struct config {
     char *ns;              /* namespace: given, else "mtls-e2e" when mtls,
                             * else "tls-e2e" (the original's default URL's) */
     double scale_qps;      /* scale_qps: > 0, multiplies every qps (default 1) */
+    char *load_generator;  /* load_generator: http(s) base URL of a Fortio REST
+                            * API that runs every test; NULL = in-process */
 
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text; /* original bytes, NUL-terminated (not counted) */

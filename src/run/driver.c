@@ -33,13 +33,13 @@
 #include "base/errbuf.h"
 #include "base/exitcode.h"
 #include "load/fortio_json.h"
-#include "load/hist.h"
 #include "load/loadgen.h"
 #include "base/mono.h"
 #include "platform/platform.h"
 #include "metrics/procstat.h"
 #include "run/progress.h"
 #include "run/results.h"
+#include "run/runner.h"
 #include "model/topology.h"
 #include "net/url.h"
 
@@ -78,9 +78,13 @@ struct driver {
     int signo;
 
     pthread_mutex_t mu;
-    struct loadgen_ctl *ctl; /* the running load, under mu */
+    struct runner *runner;   /* in-process or remote (runner.h) */
+    struct loadgen_ctl *ctl; /* the running connectivity check, under mu */
+    struct runner_job *job;  /* the running test's load, under mu */
     const char *test_name;   /* the running test, under mu (for death reports) */
-    bool node_died;          /* under mu */
+    struct driver_row *rows; /* one per test */
+    sigset_t oldmask;
+    bool node_died; /* under mu */
 };
 
 /* ---- watcher thread: signals and progress ---- */
@@ -103,6 +107,7 @@ static void *driver_watch(void *arg)
                 if (atomic_load(&d->collecting)) atomic_store(&d->collect_cancel, 1);
                 d->signo = (int)si.ssi_signo;
                 if (d->ctl) loadgen_ctl_stop(d->ctl);
+                if (d->job) runner_job_stop(d->job);
                 pthread_mutex_unlock(&d->mu);
                 if (first)
                     progress_warn(d->prog, "%s: stopping (partial results are kept)",
@@ -111,9 +116,11 @@ static void *driver_watch(void *arg)
             continue;
         }
         pthread_mutex_lock(&d->mu);
-        struct loadgen_progress lp;
-        if (d->ctl && d->test_name && loadgen_ctl_progress(d->ctl, &lp) == 0 && lp.running)
+        struct runner_progress rp;
+        if (d->job && d->test_name && runner_job_progress(d->job, &rp) == 0) {
+            struct loadgen_progress lp = {true, rp.requests, rp.errors, rp.elapsed_us, rp.qps};
             progress_update(d->prog, &lp);
+        }
         pthread_mutex_unlock(&d->mu);
     }
     return NULL;
@@ -281,13 +288,101 @@ static int driver_put_set(struct driver *d, const char *test, struct series_set 
     return 0;
 }
 
+/* The load of test i through the runner, with the sampler and the
+ * scraper around it; res filled when it ran (0), else -1 with err. The
+ * window's wall-clock ends go to *start_ts, *end_ts. */
+static int driver_test_load(struct driver *d, size_t i, struct runner_result *res, double *start_ts,
+                            double *end_ts, char *err, size_t errlen)
+{
+    const struct config *cfg = d->cfg;
+    const struct config_test *t = &cfg->tests[i];
+    char e[ERRBUF_LEN];
+    char *url = malloc(URL_PATH_MAX + 128);
+    if (!url) return errbuf_set(err, errlen, "out of memory");
+    size_t node;
+    if (platform_resolve(d->plat, t->url, url, URL_PATH_MAX + 128, &node, e, sizeof e) < 0) {
+        free(url);
+        return errbuf_set(err, errlen, "load test %s: %s", t->name, e);
+    }
+    struct runner_spec spec = {
+        .url = url,
+        .qps = config_test_qps(cfg, i),
+        .duration_us = t->duration_us,
+        .count = t->count,
+        .connections = t->connections,
+        .labels = t->name,
+    };
+    struct runner_job *job = runner_job_new(d->runner, &spec);
+    if (!job) {
+        free(url);
+        return errbuf_set(err, errlen, "out of memory");
+    }
+    progress_test_begin(d->prog, i, cfg->ntests, t->name, spec.qps, t->duration_us);
+    if (procstat_start(d->ps, e, sizeof e) < 0) progress_warn(d->prog, "sampler: %s", e);
+    if (driver_scrape_start(d->scrape, e, sizeof e) < 0) progress_warn(d->prog, "scraper: %s", e);
+    pthread_mutex_lock(&d->mu);
+    d->job = job;
+    d->test_name = t->name;
+    if (d->interrupted) runner_job_stop(job);
+    pthread_mutex_unlock(&d->mu);
+
+    *start_ts = (double)wall_ns() / 1e9;
+    int rc = runner_job_run(job, res, e, sizeof e);
+    *end_ts = (double)wall_ns() / 1e9;
+
+    pthread_mutex_lock(&d->mu);
+    d->job = NULL;
+    pthread_mutex_unlock(&d->mu);
+    driver_scrape_stop(d->scrape);
+    procstat_stop(d->ps);
+    runner_job_free(job);
+    free(url);
+    if (rc < 0) {
+        progress_test_end(d->prog, 0, 0, 0, false);
+        return errbuf_set(err, errlen, "test %s: %s", t->name, e);
+    }
+    progress_test_end(d->prog, res->actual_qps, res->requests, res->errors, res->stopped);
+    return 0;
+}
+
+/* The test's metrics, also after a failed load (they show what happened):
+ * the sampler's and the scraper's sets, then the config's PromQL metrics
+ * with a Prometheus. Failures are warnings. */
+static void driver_test_metrics(struct driver *d, size_t i, struct driver_row *row, double start_ts,
+                                double end_ts)
+{
+    const struct config *cfg = d->cfg;
+    const char *name = cfg->tests[i].name;
+    row->mem_mib = -1;
+    for (int m = 0; m < PROCSTAT_NMETRICS; m++) {
+        struct series_set *set = procstat_take(d->ps, (enum procstat_metric)m);
+        if (m == PROCSTAT_MEM_MIB && set)
+            row->mem_mib = driver_max_mem(set, topology_name(cfg->topo, d->mem_node));
+        driver_put_set(d, name, set);
+        series_set_free(set);
+    }
+    struct series_set *req = driver_scrape_take(d->scrape);
+    driver_put_set(d, name, req);
+    series_set_free(req);
+    if (d->prom && cfg->nmetrics > 0) {
+        /* let Prometheus scrape past the window's end (interval 1 s locally) */
+        if (cfg->prom == CONFIG_PROM_LOCAL) driver_pause(d, 2 * MONO_US_PER_SEC);
+        /* a signal before this point (it stopped the load) lets the test's
+         * metrics be collected; one from now on cuts the collection short */
+        atomic_store(&d->collecting, true);
+        driver_prom_collect(d->prom, cfg, d->store, name, d->ts, start_ts, end_ts,
+                            &d->collect_cancel, d->prog);
+        atomic_store(&d->collecting, false);
+    }
+}
+
 /* Run test i. Returns 0 when it ran (errors or not), -1 when it could not
  * run or its results could not be stored (err says why). */
 static int driver_test(struct driver *d, size_t i, struct driver_row *row, char *err, size_t errlen)
 {
     const struct config *cfg = d->cfg;
     const struct config_test *t = &cfg->tests[i];
-    char key[1024], e[ERRBUF_LEN];
+    char key[1024];
     row->status = "failed";
 
     /* 1. the config, byte for byte (but for any credentials in its URLs) */
@@ -297,106 +392,32 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
                   cfg->stored_text ? cfg->stored_len : cfg->text_len, err, errlen) < 0)
         return -1;
 
-    /* 2. the load, with the sampler and the scraper around it */
-    char *url = malloc(URL_PATH_MAX + 128);
-    if (!url) return errbuf_set(err, errlen, "out of memory");
-    size_t node;
-    if (platform_resolve(d->plat, t->url, url, URL_PATH_MAX + 128, &node, e, sizeof e) < 0) {
-        free(url);
-        return errbuf_set(err, errlen, "load test %s: %s", t->name, e);
-    }
-    struct loadgen_ctl *ctl = loadgen_ctl_new();
-    if (!ctl) {
-        free(url);
-        return errbuf_set(err, errlen, "out of memory");
-    }
-    struct loadgen_opts lo;
-    loadgen_opts_init(&lo);
-    lo.url = url;
-    lo.qps = config_test_qps(cfg, i);
-    lo.duration_us = t->duration_us;
-    lo.count = t->count;
-    lo.connections = t->connections;
-    lo.threads = 0;
-    lo.labels = t->name;
-    lo.ctl = ctl;
-    row->qps_asked = lo.qps;
-
-    progress_test_begin(d->prog, i, cfg->ntests, t->name, lo.qps, t->duration_us);
-    if (procstat_start(d->ps, e, sizeof e) < 0) progress_warn(d->prog, "sampler: %s", e);
-    if (driver_scrape_start(d->scrape, e, sizeof e) < 0) progress_warn(d->prog, "scraper: %s", e);
-    pthread_mutex_lock(&d->mu);
-    d->ctl = ctl;
-    d->test_name = t->name;
-    if (d->interrupted) loadgen_ctl_stop(ctl);
-    pthread_mutex_unlock(&d->mu);
-
-    struct loadgen_result *r = NULL;
-    double start_ts = (double)wall_ns() / 1e9;
-    int rc = loadgen_run(&lo, &r, e, sizeof e);
-    double end_ts = (double)wall_ns() / 1e9;
-
-    pthread_mutex_lock(&d->mu);
-    d->ctl = NULL;
-    pthread_mutex_unlock(&d->mu);
-    driver_scrape_stop(d->scrape);
-    procstat_stop(d->ps);
-
-    int out = 0;
-    if (rc < 0) {
-        progress_test_end(d->prog, 0, 0, 0, false);
-        out = errbuf_set(err, errlen, "test %s: %s", t->name, e);
-    } else {
-        progress_test_end(d->prog, r->actual_qps, r->requests, r->errors, r->stopped);
-        row->qps_actual = r->actual_qps;
-        row->requests = r->requests;
-        row->errors = r->errors;
-        row->p50_ms = (double)hist_percentile(r->latency, 50) / 1000.0;
-        row->p99_ms = (double)hist_percentile(r->latency, 99) / 1000.0;
-        row->status = r->stopped ? "interrupted" : "ok";
-        /* 3. fortio.json */
-        char *json = fortio_json_result(&lo, r, 2);
-        if (!json) {
-            out = errbuf_set(err, errlen, "test %s: out of memory", t->name);
-        } else {
-            results_key(key, sizeof key, t->name, d->ts, "fortio.json");
-            if (store_put(d->store, key, json, strlen(json), err, errlen) < 0) out = -1;
-            free(json);
-        }
+    /* 2. the load; 3. fortio.json as the runner gave it */
+    struct runner_result res = {0};
+    double start_ts = 0, end_ts = 0;
+    int out = driver_test_load(d, i, &res, &start_ts, &end_ts, err, errlen);
+    if (start_ts == 0) return out; /* no load started: no window to measure */
+    if (out == 0) {
+        row->qps_actual = res.actual_qps;
+        row->requests = res.requests;
+        row->errors = res.errors;
+        row->p50_ms = res.p50_ms;
+        row->p99_ms = res.p99_ms;
+        row->status = res.stopped ? "interrupted" : "ok";
+        results_key(key, sizeof key, t->name, d->ts, "fortio.json");
+        if (store_put(d->store, key, res.json, res.json_len, err, errlen) < 0) out = -1;
     }
 
-    /* 4. metrics, also after a failed load: they show what happened */
-    row->mem_mib = -1;
-    for (int m = 0; m < PROCSTAT_NMETRICS; m++) {
-        struct series_set *set = procstat_take(d->ps, (enum procstat_metric)m);
-        if (m == PROCSTAT_MEM_MIB && set)
-            row->mem_mib = driver_max_mem(set, topology_name(cfg->topo, d->mem_node));
-        driver_put_set(d, t->name, set);
-        series_set_free(set);
-    }
-    struct series_set *req = driver_scrape_take(d->scrape);
-    driver_put_set(d, t->name, req);
-    series_set_free(req);
-    if (d->prom && cfg->nmetrics > 0) {
-        /* let Prometheus scrape past the window's end (interval 1 s locally) */
-        if (cfg->prom == CONFIG_PROM_LOCAL) driver_pause(d, 2 * MONO_US_PER_SEC);
-        /* a signal before this point (it stopped the load) lets the test's
-         * metrics be collected; one from now on cuts the collection short */
-        atomic_store(&d->collecting, true);
-        driver_prom_collect(d->prom, cfg, d->store, t->name, d->ts, start_ts, end_ts,
-                            &d->collect_cancel, d->prog);
-        atomic_store(&d->collecting, false);
-    }
+    /* 4. metrics */
+    driver_test_metrics(d, i, row, start_ts, end_ts);
 
     pthread_mutex_lock(&d->mu);
     d->test_name = NULL;
     pthread_mutex_unlock(&d->mu);
-    if (r && r->errors > 0 && !r->stopped)
+    if (res.json && res.errors > 0 && !res.stopped)
         progress_warn(d->prog, "test %s: %llu of %llu requests failed", t->name,
-                      (unsigned long long)r->errors, (unsigned long long)r->requests);
-    loadgen_result_free(r);
-    loadgen_ctl_free(ctl);
-    free(url);
+                      (unsigned long long)res.errors, (unsigned long long)res.requests);
+    runner_result_clear(&res);
     return out;
 }
 
@@ -474,224 +495,274 @@ static void driver_rm_logs(const char *dir)
     rmdir(dir);
 }
 
-int driver_run(const struct config *cfg, const struct driver_opts *o)
+/* A step failed with e: warn (unless a signal caused it) and give the
+ * run's exit code. */
+static int driver_fail(struct driver *d, const char *e)
 {
-    struct driver d;
-    memset(&d, 0, sizeof d);
-    atomic_init(&d.interrupted, 0);
-    atomic_init(&d.collecting, false);
-    atomic_init(&d.collect_cancel, 0);
-    d.cfg = cfg;
-    d.o = o;
-    d.sig_fd = d.stop_fd = -1;
-    pthread_mutex_init(&d.mu, NULL);
-    char e[ERRBUF_LEN];
-    int code = EXIT_OK;
-    sigset_t oldmask;
-    struct driver_row *rows = calloc(cfg->ntests, sizeof *rows);
+    if (!d->interrupted) progress_warn(d->prog, "%s", e);
+    return d->interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+}
 
-    d.prog = progress_new(o->err, progress_mode_for(o->err_fd, o->quiet));
-    if (!d.prog || !rows) {
+/* State, rows, progress and the notes the config carries. 0, or -1 (out
+ * of memory, already said on o->err). */
+static int driver_init(struct driver *d, const struct config *cfg, const struct driver_opts *o)
+{
+    memset(d, 0, sizeof *d);
+    atomic_init(&d->interrupted, 0);
+    atomic_init(&d->collecting, false);
+    atomic_init(&d->collect_cancel, 0);
+    d->cfg = cfg;
+    d->o = o;
+    d->sig_fd = d->stop_fd = -1;
+    pthread_mutex_init(&d->mu, NULL);
+    d->rows = calloc(cfg->ntests, sizeof *d->rows);
+    d->prog = progress_new(o->err, progress_mode_for(o->err_fd, o->quiet));
+    if (!d->prog || !d->rows) {
         fprintf(o->err, "meshperf run: out of memory\n");
-        free(rows);
-        progress_free(d.prog);
-        return EXIT_FAILED;
+        return -1;
     }
     for (size_t i = 0; i < cfg->ntests; i++) {
-        rows[i].name = cfg->tests[i].name;
-        rows[i].status = "skipped";
-        rows[i].mem_mib = -1;
-        rows[i].qps_asked = config_test_qps(cfg, i);
+        d->rows[i].name = cfg->tests[i].name;
+        d->rows[i].status = "skipped";
+        d->rows[i].mem_mib = -1;
+        d->rows[i].qps_asked = config_test_qps(cfg, i);
     }
     for (size_t i = 0; i < cfg->nwarnings; i++)
-        progress_warn(d.prog, "%s", cfg->warnings[i]);
-
+        progress_warn(d->prog, "%s", cfg->warnings[i]);
     long mn = topology_find(cfg->topo, "0");
-    d.mem_node = mn >= 0 ? (size_t)mn : cfg->tests[0].node;
-    results_driver_ts(time(NULL), d.ts, sizeof d.ts);
+    d->mem_node = mn >= 0 ? (size_t)mn : cfg->tests[0].node;
+    results_driver_ts(time(NULL), d->ts, sizeof d->ts);
+    return 0;
+}
 
-    if (driver_setup_signals(&d, &oldmask, e, sizeof e) < 0) {
-        progress_warn(d.prog, "%s", e);
-        code = EXIT_FAILED;
-        goto done;
-    }
-    d.store = store_open(o->results_dir, e, sizeof e);
-    if (!d.store) {
-        progress_warn(d.prog, "%s", e);
-        code = EXIT_USAGE; /* a results URI no store takes */
-        goto done;
-    }
+/* The results store. */
+static int driver_open_store(struct driver *d, char *e, size_t elen)
+{
+    d->store = store_open(d->o->results_dir, e, elen);
+    return d->store ? 0 : -1;
+}
+
+/* The load runner, the node log dir, the sampler and the scraper. */
+static int driver_open_tools(struct driver *d, char *e, size_t elen)
+{
+    const struct config *cfg = d->cfg;
+    if (!(d->runner = runner_open(d->o->load_generator, e, elen))) return -1;
+    if (d->o->load_generator && d->o->load_generator[0])
+        progress_note(d->prog, "load generator: %s", runner_where(d->runner));
     const char *tmp = getenv("TMPDIR");
-    snprintf(d.log_dir, sizeof d.log_dir, "%s/meshperf-run.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(d.log_dir)) d.log_dir[0] = '\0';
-
-    double interval_s = (double)o->sample_us / 1e6;
-    d.ps = procstat_new(interval_s, NULL, e, sizeof e);
-    if (d.ps) d.scrape = driver_scrape_new(interval_s, e, sizeof e);
-    if (!d.ps || !d.scrape) {
-        progress_warn(d.prog, "%s", e);
-        code = EXIT_FAILED;
-        goto done;
-    }
+    snprintf(d->log_dir, sizeof d->log_dir, "%s/meshperf-run.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(d->log_dir)) d->log_dir[0] = '\0';
+    double interval_s = (double)d->o->sample_us / 1e6;
+    d->ps = procstat_new(interval_s, NULL, e, elen);
+    if (d->ps) d->scrape = driver_scrape_new(interval_s, e, elen);
+    if (!d->ps || !d->scrape) return -1;
     if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF)
-        progress_note(d.prog,
+        progress_note(d->prog,
                       "note: the config's %zu PromQL metrics need a Prometheus (install the "
                       "Debian package prometheus, or give -prometheus URL); writing the "
                       "built-in metrics instead",
                       cfg->nmetrics);
+    return 0;
+}
 
-    /* up */
+/* Open the platform and bring every node up. */
+static int driver_up(struct driver *d, char *e, size_t elen)
+{
+    const struct config *cfg = d->cfg;
     size_t nn = topology_count(cfg->topo);
-    progress_note(d.prog, "starting %zu node%s x %d replica%s (local, namespace %s)", nn,
+    progress_note(d->prog, "starting %zu node%s x %d replica%s (local, namespace %s)", nn,
                   nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns);
-    d.plat = platform_open("local", e, sizeof e);
-    if (!d.plat) {
-        progress_warn(d.prog, "%s", e);
-        code = EXIT_FAILED;
-        goto done;
-    }
+    d->plat = platform_open("local", e, elen);
+    if (!d->plat) return -1;
     struct platform_opts po = {
         .ns = cfg->ns,
         .replicas = cfg->replicas,
         .on_exit = driver_on_exit,
-        .on_exit_arg = &d,
-        .cancel = &d.interrupted,
-        .local = {.serve_bin = o->serve_bin, .log_dir = d.log_dir[0] ? d.log_dir : NULL},
+        .on_exit_arg = d,
+        .cancel = &d->interrupted,
+        .local = {.serve_bin = d->o->serve_bin, .log_dir = d->log_dir[0] ? d->log_dir : NULL},
     };
-    if (platform_up(d.plat, cfg->topo, &po, e, sizeof e) < 0) {
-        if (!d.interrupted) progress_warn(d.prog, "%s", e);
-        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
-        goto done;
-    }
+    return platform_up(d->plat, cfg->topo, &po, e, elen);
+}
+
+/* Every replica to the sampler and the scraper (a failure is a warning). */
+static void driver_watch_replicas(struct driver *d)
+{
+    const struct config *cfg = d->cfg;
+    char e[ERRBUF_LEN];
+    size_t nn = topology_count(cfg->topo);
     for (size_t n = 0; n < nn; n++) {
         size_t nr;
-        const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
+        const struct platform_replica *rs = platform_replicas(d->plat, n, &nr);
         for (size_t r = 0; r < nr; r++) {
             for (size_t c = 0; c < rs[r].ncontainers; c++) {
                 const struct platform_container *ct = &rs[r].containers[c];
-                if ((ct->pid > 0 && procstat_add(d.ps, ct->pid, rs[r].pod, ct->name, cfg->ns, 0, e,
+                if ((ct->pid > 0 && procstat_add(d->ps, ct->pid, rs[r].pod, ct->name, cfg->ns, 0, e,
                                                  sizeof e) < 0) ||
-                    (ct->metrics_addr[0] && driver_scrape_add(d.scrape, ct->metrics_addr, rs[r].pod,
-                                                              ct->name, cfg->ns, e, sizeof e) < 0))
-                    progress_warn(d.prog, "pod %s container %s: %s", rs[r].pod, ct->name, e);
+                    (ct->metrics_addr[0] &&
+                     driver_scrape_add(d->scrape, ct->metrics_addr, rs[r].pod, ct->name, cfg->ns, e,
+                                       sizeof e) < 0))
+                    progress_warn(d->prog, "pod %s container %s: %s", rs[r].pod, ct->name, e);
             }
         }
     }
+}
 
-    /* Prometheus */
-    if (cfg->prom == CONFIG_PROM_LOCAL) {
-        size_t nt = nn * (size_t)cfg->replicas * PLATFORM_CONTAINERS_MAX, k = 0;
-        struct driver_prom_target *tg = calloc(nt, sizeof *tg);
-        if (tg) {
-            for (size_t n = 0; n < nn; n++) {
-                size_t nr;
-                const struct platform_replica *rs = platform_replicas(d.plat, n, &nr);
-                for (size_t r = 0; r < nr; r++)
-                    for (size_t c = 0; c < rs[r].ncontainers && k < nt; c++) {
-                        const struct platform_container *ct = &rs[r].containers[c];
-                        if (ct->metrics_addr[0])
-                            tg[k++] =
-                                (struct driver_prom_target){ct->metrics_addr, rs[r].pod, ct->name};
-                    }
+/* A local Prometheus scraping every replica. NULL with e. */
+static struct driver_prom *driver_prom_start_local(struct driver *d, char *e, size_t elen)
+{
+    const struct config *cfg = d->cfg;
+    size_t nn = topology_count(cfg->topo);
+    size_t nt = nn * (size_t)cfg->replicas * PLATFORM_CONTAINERS_MAX, k = 0;
+    struct driver_prom_target *tg = calloc(nt, sizeof *tg);
+    if (!tg) {
+        errbuf_set(e, elen, "out of memory");
+        return NULL;
+    }
+    for (size_t n = 0; n < nn; n++) {
+        size_t nr;
+        const struct platform_replica *rs = platform_replicas(d->plat, n, &nr);
+        for (size_t r = 0; r < nr; r++)
+            for (size_t c = 0; c < rs[r].ncontainers && k < nt; c++) {
+                const struct platform_container *ct = &rs[r].containers[c];
+                if (ct->metrics_addr[0])
+                    tg[k++] = (struct driver_prom_target){ct->metrics_addr, rs[r].pod, ct->name};
             }
-            progress_note(d.prog, "starting prometheus (%zu targets)", k + 1);
-            d.prom = driver_prom_local(o->prom_bin ? o->prom_bin : "prometheus", tg, k, cfg->ns,
-                                       d.ps, &d.interrupted, e, sizeof e);
-            free(tg);
-        } else {
-            snprintf(e, sizeof e, "out of memory");
-        }
-    } else if (cfg->prom == CONFIG_PROM_URL) {
-        d.prom = driver_prom_url(cfg->prom_url, &d.interrupted, e, sizeof e);
     }
-    if (cfg->prom != CONFIG_PROM_OFF && !d.prom) {
-        if (!d.interrupted) progress_warn(d.prog, "%s", e);
-        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
-        goto done;
-    }
-    if (d.prom) {
-        char shown[512];
-        url_redact(driver_prom_base(d.prom), shown, sizeof shown);
-        progress_note(d.prog, "prometheus: %s", shown);
-    }
+    progress_note(d->prog, "starting prometheus (%zu targets)", k + 1);
+    struct driver_prom *p = driver_prom_local(d->o->prom_bin ? d->o->prom_bin : "prometheus", tg, k,
+                                              cfg->ns, d->ps, &d->interrupted, e, elen);
+    free(tg);
+    return p;
+}
 
-    /* connectivity */
-    if (cfg->conn_check > 0)
-        progress_note(d.prog, "connectivity check: %d request%s per node and per URL",
-                      cfg->conn_check, cfg->conn_check == 1 ? "" : "s");
-    if (driver_connectivity(&d, e, sizeof e) < 0) {
-        if (!d.interrupted) progress_warn(d.prog, "%s", e);
-        code = d.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
-        goto done;
-    }
+/* The Prometheus the config asks for, if any. */
+static int driver_prom_open(struct driver *d, char *e, size_t elen)
+{
+    const struct config *cfg = d->cfg;
+    if (cfg->prom == CONFIG_PROM_OFF) return 0;
+    if (cfg->prom == CONFIG_PROM_LOCAL)
+        d->prom = driver_prom_start_local(d, e, elen);
+    else
+        d->prom = driver_prom_url(cfg->prom_url, &d->interrupted, e, elen);
+    if (!d->prom) return -1;
+    char shown[512];
+    url_redact(driver_prom_base(d->prom), shown, sizeof shown);
+    progress_note(d->prog, "prometheus: %s", shown);
+    return 0;
+}
 
-    /* the tests */
+/* Every test in order, with the pauses; the run's exit code. */
+static int driver_tests(struct driver *d)
+{
+    const struct config *cfg = d->cfg;
+    char e[ERRBUF_LEN];
     for (size_t i = 0; i < cfg->ntests; i++) {
-        if (d.interrupted) break;
-        if (platform_health(d.plat, e, sizeof e) < 0) {
-            progress_warn(d.prog, "%s; skipping the remaining tests", e);
-            code = EXIT_FAILED;
-            break;
+        if (d->interrupted) break;
+        if (platform_health(d->plat, e, sizeof e) < 0) {
+            progress_warn(d->prog, "%s; skipping the remaining tests", e);
+            return EXIT_FAILED;
         }
-        if (driver_test(&d, i, &rows[i], e, sizeof e) < 0) {
-            progress_warn(d.prog, "%s", e);
-            code = EXIT_FAILED;
-            break;
+        if (driver_test(d, i, &d->rows[i], e, sizeof e) < 0) {
+            progress_warn(d->prog, "%s", e);
+            return EXIT_FAILED;
         }
-        pthread_mutex_lock(&d.mu);
-        bool died = d.node_died;
-        pthread_mutex_unlock(&d.mu);
+        pthread_mutex_lock(&d->mu);
+        bool died = d->node_died;
+        pthread_mutex_unlock(&d->mu);
         if (died) {
-            rows[i].status = "node died";
-            if (platform_health(d.plat, e, sizeof e) < 0)
-                progress_warn(d.prog, "%s%s", e,
+            d->rows[i].status = "node died";
+            if (platform_health(d->plat, e, sizeof e) < 0)
+                progress_warn(d->prog, "%s%s", e,
                               i + 1 < cfg->ntests ? "; skipping the remaining tests" : "");
-            code = EXIT_FAILED;
-            break;
+            return EXIT_FAILED;
         }
-        if (i + 1 < cfg->ntests && o->pause_us > 0 && !d.interrupted) {
+        if (i + 1 < cfg->ntests && d->o->pause_us > 0 && !d->interrupted) {
             char dur[32];
-            duration_format(o->pause_us, dur, sizeof dur);
-            progress_note(d.prog, "pause %s", dur);
-            driver_pause(&d, o->pause_us);
+            duration_format(d->o->pause_us, dur, sizeof dur);
+            progress_note(d->prog, "pause %s", dur);
+            driver_pause(d, d->o->pause_us);
         }
     }
+    return EXIT_OK;
+}
 
-done:
-    driver_prom_free(d.prom);
-    d.prom = NULL;
-    platform_free(d.plat); /* every child ends here, on every path */
-    d.plat = NULL;
-    if (d.interrupted) code = EXIT_INTERRUPTED;
-    if (d.store && !o->quiet) driver_summary(&d, rows, cfg->ntests);
-    if (d.store) {
+/* Everything from the signals to the last test; the run's exit code. */
+static int driver_steps(struct driver *d)
+{
+    char e[ERRBUF_LEN];
+    if (driver_open_store(d, e, sizeof e) < 0) {
+        progress_warn(d->prog, "%s", e);
+        return EXIT_USAGE; /* a results URI that no store takes */
+    }
+    if (driver_setup_signals(d, &d->oldmask, e, sizeof e) < 0 ||
+        driver_open_tools(d, e, sizeof e) < 0) {
+        progress_warn(d->prog, "%s", e);
+        return EXIT_FAILED;
+    }
+    if (driver_up(d, e, sizeof e) < 0) return driver_fail(d, e);
+    driver_watch_replicas(d);
+    if (driver_prom_open(d, e, sizeof e) < 0) return driver_fail(d, e);
+    if (d->cfg->conn_check > 0)
+        progress_note(d->prog, "connectivity check: %d request%s per node and per URL",
+                      d->cfg->conn_check, d->cfg->conn_check == 1 ? "" : "s");
+    if (driver_connectivity(d, e, sizeof e) < 0) return driver_fail(d, e);
+    return driver_tests(d);
+}
+
+/* Down, summary, results path, logs; the final exit code. */
+static int driver_finish(struct driver *d, int code)
+{
+    const struct driver_opts *o = d->o;
+    driver_prom_free(d->prom);
+    d->prom = NULL;
+    platform_free(d->plat); /* every child ends here, on every path */
+    d->plat = NULL;
+    if (d->interrupted) code = EXIT_INTERRUPTED;
+    if (d->store && !o->quiet) driver_summary(d, d->rows, d->cfg->ntests);
+    if (d->store) {
         char where[4096];
         fprintf(o->out, "results: %s (driver_ts %s)\n",
-                store_where(d.store, NULL, where, sizeof where), d.ts);
+                store_where(d->store, NULL, where, sizeof where), d->ts);
     }
-    if (d.log_dir[0]) {
+    if (d->log_dir[0]) {
         if (code == EXIT_OK || code == EXIT_INTERRUPTED) {
-            driver_rm_logs(d.log_dir);
+            driver_rm_logs(d->log_dir);
         } else {
-            progress_warn(d.prog, "node logs kept in %s", d.log_dir);
+            progress_warn(d->prog, "node logs kept in %s", d->log_dir);
         }
     }
     fflush(o->out);
-    if (d.watcher_running) {
+    return code;
+}
+
+/* Stop the watcher, free everything. */
+static void driver_cleanup(struct driver *d)
+{
+    if (d->watcher_running) {
         uint64_t one = 1;
-        ssize_t w = write(d.stop_fd, &one, sizeof one);
+        ssize_t w = write(d->stop_fd, &one, sizeof one);
         (void)w;
-        pthread_join(d.watcher, NULL);
+        pthread_join(d->watcher, NULL);
     }
-    if (d.sig_fd >= 0) close(d.sig_fd);
-    if (d.stop_fd >= 0) close(d.stop_fd);
-    /* SIGINT/SIGTERM stay blocked: the process is about to exit with `code`,
-     * and a late signal must not turn that into death by signal. */
-    driver_scrape_free(d.scrape);
-    procstat_free(d.ps);
-    store_free(d.store);
-    progress_free(d.prog);
-    pthread_mutex_destroy(&d.mu);
-    free(rows);
+    if (d->sig_fd >= 0) close(d->sig_fd);
+    if (d->stop_fd >= 0) close(d->stop_fd);
+    /* SIGINT/SIGTERM stay blocked: the process is about to exit with its
+     * code, and a late signal must not turn that into death by signal. */
+    driver_scrape_free(d->scrape);
+    procstat_free(d->ps);
+    runner_free(d->runner);
+    store_free(d->store);
+    progress_free(d->prog);
+    pthread_mutex_destroy(&d->mu);
+    free(d->rows);
+}
+
+int driver_run(const struct config *cfg, const struct driver_opts *o)
+{
+    struct driver d;
+    int code = EXIT_FAILED;
+    if (driver_init(&d, cfg, o) == 0) code = driver_finish(&d, driver_steps(&d));
+    driver_cleanup(&d);
     return code;
 }

@@ -7,10 +7,11 @@
  *     the first failure names the node and ends the run before any load)
  *   for each load test, in order:
  *     1. <test>/<driver_ts>/config.json   (the config's original bytes)
- *     2. the load, in-process (loadgen), with the built-in sampler (procstat:
- *        memory and CPU of every replica) and the /metrics scraper
- *        (driver_scrape: requests_total) running over the test window
- *     3. <test>/<driver_ts>/fortio.json
+ *     2. the load, through the load runner (runner.h: in-process loadgen,
+ *        or a remote Fortio REST API with driver_opts.load_generator), with the built-in sampler
+ * (procstat: memory and CPU of every replica) and the /metrics scraper (driver_scrape:
+ * requests_total) running over the test window
+ *     3. <test>/<driver_ts>/fortio.json (the runner's bytes as they came)
  *     4. <test>/<driver_ts>/<metric>.csv for each built-in metric
  *     5. pause (not after the last test)
  *     6. with a Prometheus (cfg->prom local or URL, driver_prom.h): each
@@ -43,15 +44,17 @@
 struct config;
 
 struct driver_opts {
-    const char *results_dir; /* dir store root (created if missing) */
-    const char *serve_bin;   /* binary run as `<bin> serve` for each replica */
-    int64_t pause_us;        /* between tests, >= 0 */
-    int64_t sample_us;       /* sampler/scraper interval, >= 10 ms */
-    const char *prom_bin;    /* local Prometheus binary (NULL: "prometheus" in PATH) */
-    bool quiet;              /* no progress, no summary table */
-    FILE *out;               /* summary and results path (stdout) */
-    FILE *err;               /* progress, notes, warnings (stderr) */
-    int err_fd;              /* fd of err, to decide TTY or plain progress */
+    const char *results_dir;    /* dir store root (created if missing) */
+    const char *serve_bin;      /* binary run as `<bin> serve` for each replica */
+    int64_t pause_us;           /* between tests, >= 0 */
+    int64_t sample_us;          /* sampler/scraper interval, >= 10 ms */
+    const char *prom_bin;       /* local Prometheus binary (NULL: "prometheus" in PATH) */
+    const char *load_generator; /* NULL/"": load in-process; else the base URL of a
+                                 * Fortio REST API that runs every test (runner.h) */
+    bool quiet;                 /* no progress, no summary table */
+    FILE *out;                  /* summary and results path (stdout) */
+    FILE *err;                  /* progress, notes, warnings (stderr) */
+    int err_fd;                 /* fd of err, to decide TTY or plain progress */
 };
 
 /* Run every load test of cfg (borrowed; cfg->scale_qps already final) on

@@ -225,6 +225,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->conn_check, 1);
     assert_int_equal(c->nmetrics, 0);
     assert_string_equal(c->ns, "tls-e2e");
+    assert_null(c->load_generator);
     config_free(c);
 
     c = must_parse("{\"backends_map\": {\"0\": []}, \"IsmTLSEnabled\": true,"
@@ -314,6 +315,41 @@ static void test_plain_and_node_urls(void **state)
     config_free(c);
 }
 
+static void test_load_generator(void **state)
+{
+    struct config *c = must_parse("{\"backends_map\": {\"0\": []}, \"load_tests\": "
+                                  "[{\"test_name\": \"d\"}], \"meshperf\": "
+                                  "{\"load_generator\": \"http://127.0.0.1:8080/fortio/\"}}");
+    assert_string_equal(c->load_generator, "http://127.0.0.1:8080/fortio/");
+    config_free(c);
+    /* null is as absent */
+    c = must_parse("{\"backends_map\": {\"0\": []}, \"load_tests\": [{\"test_name\": "
+                   "\"d\"}], \"meshperf\": {\"load_generator\": null}}");
+    assert_null(c->load_generator);
+    config_free(c);
+    static const struct {
+        const char *value, *err;
+    } bad[] = {
+        {"\"fortio:8080\"", "c: meshperf.load_generator: must be the http(s) URL of a Fortio REST "
+                            "API, got \"fortio:8080\""},
+        {"8080", "c: meshperf.load_generator: must be the http(s) URL of a Fortio REST API, got "
+                 "8080"},
+        {"\"http://x/?a=1\"",
+         "c: meshperf.load_generator: a load generator's base URL takes no query"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512], err[512];
+        snprintf(text, sizeof text,
+                 "{\"backends_map\": {\"0\": []}, \"load_tests\": [{\"test_name\": \"d\"}], "
+                 "\"meshperf\": {\"load_generator\": %s}}",
+                 bad[i].value);
+        c = (struct config *)1;
+        assert_int_equal(config_parse(text, strlen(text), "c", &c, err, sizeof err), -1);
+        assert_null(c);
+        assert_string_equal(err, bad[i].err);
+    }
+}
+
 static void test_load_file_errors(void **state)
 {
     struct config *c = (struct config *)1;
@@ -371,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_case_and_last_wins),
         cmocka_unit_test(test_go_unicode_fold),
         cmocka_unit_test(test_plain_and_node_urls),
+        cmocka_unit_test(test_load_generator),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_warnings_capped),
         cmocka_unit_test(test_duplicate_backend_warns),

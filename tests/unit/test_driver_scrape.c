@@ -212,10 +212,8 @@ static void test_results_put_csv(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_samples),
-        cmocka_unit_test(test_parse_never_overreads),
-        cmocka_unit_test(test_scrape_containers),
-        cmocka_unit_test(test_driver_ts),
+        cmocka_unit_test(test_parse_samples),     cmocka_unit_test(test_parse_never_overreads),
+        cmocka_unit_test(test_scrape_containers), cmocka_unit_test(test_driver_ts),
         cmocka_unit_test(test_results_put_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
