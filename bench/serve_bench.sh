@@ -153,8 +153,12 @@ echo "serve one hop   $h req/s"
 echo "ratio serve/flask: $(awk -v a="$h" -v b="$f" 'BEGIN{printf "%.0f", a/b}')x (target >= 50x)"
 
 echo "# 3. memory (KiB: VmRSS, Anonymous from smaps_rollup)"
-base=$(/usr/bin/time -f %M "$M" help 2>&1 >/dev/null | tail -1)
-echo "baseline: \`meshperf help\` (libraries loaded, nothing done): max rss $base KiB"
+# the serve binary's own libraries loaded, nothing served (`meshperf serve`
+# execs meshperf-serve beside it, same pid)
+LEAN="$(dirname "$M")/meshperf-serve"
+[ -x "$LEAN" ] || LEAN=$M
+base=$(/usr/bin/time -f %M "$LEAN" serve --help 2>&1 >/dev/null | tail -1)
+echo "baseline: \`$(basename "$LEAN") serve --help\` (libraries loaded, nothing served): max rss $base KiB"
 : >"$T/rss"
 for i in $(seq "$STARTS"); do
     serve idle$i
@@ -192,4 +196,4 @@ done
 sleep 1
 read -r r2 a2 < <(mem "$IDLEPID")
 echo "with $c open connections: rss $r2 KiB, anonymous $a2 KiB, rss - baseline $((r2 - base)) KiB (per connection: $(( (a2 - a) * 1024 / CONNS )) B anonymous)"
-echo "targets: idle rss <= 2048 KiB, 10k connections <= 49152 KiB"
+echo "targets: idle rss <= 4096 KiB (issue #10), 10k connections <= 49152 KiB"
