@@ -8,40 +8,11 @@
 #include "cm.h"
 
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "net/http_frame.h"
 
-#define GUARD_SPACE (64 * 1024)
-static char *guard_base;
-static size_t page;
-
-static int guard_setup(void **state)
-{
-    page = (size_t)sysconf(_SC_PAGESIZE);
-    guard_base =
-        mmap(NULL, GUARD_SPACE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard_base == MAP_FAILED) return -1;
-    return mprotect(guard_base + GUARD_SPACE, page, PROT_NONE);
-}
-
-static int guard_teardown(void **state)
-{
-    munmap(guard_base, GUARD_SPACE + page);
-    return 0;
-}
-
-/* Copy s[0..n) so that it ends exactly at the guard page. */
-static const char *guarded(const char *s, size_t n)
-{
-    assert_true(n <= GUARD_SPACE);
-    char *p = guard_base + GUARD_SPACE - n;
-    memmove(p, s, n);
-    return p;
-}
-
-#define S(lit) lit, sizeof(lit) - 1
+#include "guard.h"
 
 struct outcome {
     int rc; /* 1 complete, 0 needs more, -1 error */
