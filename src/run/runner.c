@@ -1,22 +1,11 @@
-/* runner.c: the load-runner seam's dispatch (see runner.h): runner_open
- * picks the backend from one string; the rest forwards to its ops. */
+/* runner.c: the load-runner seam's calls (see runner.h): each forwards to
+ * the job's backend ops. Choosing a backend is runner_open.c's. */
 #include "run/runner.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/errbuf.h"
-
-struct runner *runner_open(const char *where, char *err, size_t errlen)
-{
-    struct runner *r;
-    if (!where || !where[0])
-        r = runner_inproc_new();
-    else
-        return runner_rest_new(where, err, errlen);
-    if (!r) errbuf_set(err, errlen, "out of memory");
-    return r;
-}
 
 const char *runner_where(const struct runner *r)
 {

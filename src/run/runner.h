@@ -60,7 +60,8 @@ struct runner_result {
 
 /* Open the runner named by where (see the top comment). NULL with one line
  * in err on a bad URL (the URL shown without credentials) or no memory.
- * Free with runner_free. Nothing is contacted here. */
+ * Free with runner_free. Nothing is contacted here. Defined in
+ * runner_open.c. */
 struct runner *runner_open(const char *where, char *err, size_t errlen);
 
 /* "in-process", or the load generator's base URL without credentials. */

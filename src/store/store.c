@@ -1,7 +1,8 @@
-/* store.c: choosing a backend from a URI, key checks, and list results
- * (see store.h).
+/* store.c: what every store backend shares: key checks, the checked
+ * store_* calls, and list results (see store.h). Choosing a backend is
+ * store_open.c's.
  *
- * store_open is the one place a backend is chosen. A list is built in a
+ * A list is built in a
  * builder (entries plus a string arena) and then copied into ONE
  * allocation holding the struct, the entry array and every string, so
  * store_list_free is a single free(). */
@@ -12,29 +13,8 @@
 #include <string.h>
 
 #include "base/errbuf.h"
-#include "store/store_dir.h"
 
 #define STORE_LIST_TEXT_MAX ((size_t)1 << 30) /* bytes of keys and etags in one list */
-
-struct store *store_open(const char *uri, char *err, size_t errlen)
-{
-    if (!uri || !uri[0]) {
-        errbuf_set(err, errlen, "store: empty path");
-        return NULL;
-    }
-    if (!strncmp(uri, "s3://", 5)) {
-        /* issue #14: return store_s3_open(uri, err, errlen); */
-        errbuf_set(err, errlen, "%s: s3:// sources need the S3 store (not built yet)", uri);
-        return NULL;
-    }
-    if (!strncmp(uri, "file://", 7)) return store_dir_open(uri + 7, err, errlen);
-    const char *sep = strstr(uri, "://");
-    if (sep && strcspn(uri, "/") > (size_t)(sep - uri)) {
-        errbuf_set(err, errlen, "%s: unknown store scheme (want a directory or file://)", uri);
-        return NULL;
-    }
-    return store_dir_open(uri, err, errlen);
-}
 
 void store_free(struct store *s)
 {

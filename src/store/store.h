@@ -70,7 +70,7 @@ struct store {
  * (an existing path that is not a directory is refused here). NULL with one
  * line in err for a URI no backend takes ("s3://b/p: s3:// sources need the
  * S3 store (not built yet)"): callers report that as bad input. Free with
- * store_free. */
+ * store_free. Defined in store_open.c. */
 struct store *store_open(const char *uri, char *err, size_t errlen);
 
 /* Free. NULL is fine. */
