@@ -93,6 +93,14 @@ struct transport_tls_ctx *transport_tls_server_ctx(const char *cert_file, const 
  * reference-counts the SSL_CTX). */
 void transport_tls_ctx_free(struct transport_tls_ctx *ctx);
 
+/* Release the TLS library's state of the calling thread (its error queue
+ * and the like). Call it last in a detached thread that may have used TLS,
+ * before it tells anyone it is done: otherwise the process may exit while
+ * that state is still being freed by the thread's exit, which leak checkers
+ * report. Harmless in a thread that never used TLS; joined threads need it
+ * not. */
+void transport_tls_thread_stop(void);
+
 /* One line describing the last error on io, e.g. "certificate verify
  * failed (self-signed certificate)" or "Connection reset by peer", written
  * to out (NUL-terminated). Returns out. */

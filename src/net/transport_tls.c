@@ -263,3 +263,8 @@ int transport_tls_server_init(struct conn_io *io, int fd, struct transport_tls_c
     SSL_set_accept_state(io->ssl);
     return 0;
 }
+
+void transport_tls_thread_stop(void)
+{
+    OPENSSL_thread_stop();
+}

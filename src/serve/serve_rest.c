@@ -29,6 +29,7 @@
 #include "load/fortio_json.h"
 #include "load/loadgen.h"
 #include "serve/serve_query.h"
+#include "net/transport.h"
 #include "net/url.h"
 
 #define ARG_MAX         8192
@@ -384,6 +385,9 @@ static void *job_main(void *arg)
     }
     free(json);
     job_free(j);
+    /* detached: let go of OpenSSL's per-thread state before serve_rest_free
+     * can return and the process exit (an LSan leak report under load) */
+    transport_tls_thread_stop();
     pthread_mutex_lock(&r->mu);
     r->nthreads--;
     pthread_cond_broadcast(&r->cv);
