@@ -2,10 +2,13 @@
  * one run of loadgen, a human summary on stdout (stderr when the JSON goes
  * to stdout) and, with -json, Fortio's result JSON.
  *
- * Exit codes: 0 done; 2 bad flags or URL (nothing ran); 1 the target could
- * not be reached at all (DNS, refused, TLS) or the JSON could not be
- * written; 130 interrupted by SIGINT/SIGTERM (partial results are still
- * printed and written). */
+ * Exit codes: 0 done; 2 bad flags or URL, or -c beyond the file descriptor
+ * limit (nothing ran); 1 the target could not be reached at all (DNS,
+ * refused, TLS) or the JSON could not be written; 130 interrupted by
+ * SIGINT/SIGTERM (partial results are still printed and written). A run
+ * that did not deliver the asked rate (base/degraded.h) says so in one
+ * line on stderr and still exits 0: like load errors, it is reported, not
+ * an exit code (Fortio's behaviour, which scripts rely on). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "base/degraded.h"
 #include "base/duration.h"
 #include "base/errbuf.h"
 #include "base/exitcode.h"
@@ -21,6 +25,7 @@
 #include "load/fortio_json.h"
 #include "load/hist.h"
 #include "load/loadgen.h"
+#include "load/loadgen_setup.h"
 #include "net/url.h"
 
 /* The run's control block, for the signal handler only. */
@@ -256,7 +261,39 @@ static int load_opts(const struct load_args *a, struct loadgen_opts *o, char **p
         fprintf(stderr, "meshperf load: %s\n", err);
         return EXIT_USAGE;
     }
+    long nofile = loadgen_setup_nofile();
+    if (nofile >= 0 && (long)o->connections + LOADGEN_SETUP_FD_RESERVE > nofile) {
+        fprintf(stderr,
+                "meshperf load: flag -c: %d connections need about %ld file descriptors, more "
+                "than this process may open (ulimit -n: %ld, raised to the hard limit); lower -c "
+                "to %ld or less, or raise the hard limit (ulimit -Hn)\n",
+                o->connections, (long)o->connections + LOADGEN_SETUP_FD_RESERVE, nofile,
+                nofile > LOADGEN_SETUP_FD_RESERVE ? nofile - LOADGEN_SETUP_FD_RESERVE : 0);
+        return EXIT_USAGE;
+    }
     return EXIT_OK;
+}
+
+/* Requests of the lateness histogram (µs) at DEGRADED_LATE_US or later. */
+static uint64_t late_far(const struct hist *h)
+{
+    uint64_t n = 0;
+    struct hist_iter it;
+    if (!h) return 0;
+    hist_iter_init(&it, h);
+    while (hist_iter_next(&it))
+        if (it.from >= DEGRADED_LATE_US) n += it.count;
+    return n;
+}
+
+/* One line on stderr when the run did not deliver the asked rate. */
+static void warn_degraded(const struct loadgen_opts *o, const struct loadgen_result *r)
+{
+    if (r->stopped) return;
+    struct degraded_in in = {o->qps, r->actual_qps, r->requests, late_far(r->lateness), r->unsent};
+    char why[256];
+    if (degraded_check(&in, DEGRADED_TOLERANCE_DEFAULT, why, sizeof why))
+        fprintf(stderr, "meshperf load: the asked rate was not delivered: %s\n", why);
 }
 
 /* Step 3: run o with SIGINT/SIGTERM stopping the run (partial results are
@@ -333,6 +370,8 @@ int cmd_load(int argc, char **argv)
     if (rc != EXIT_OK) goto out;
     bool json_stdout = a.json_path && !strcmp(a.json_path, "-");
     print_summary(json_stdout ? stderr : stdout, &o, res);
+    fflush(stdout);
+    warn_degraded(&o, res);
     rc = res->stopped ? EXIT_INTERRUPTED : EXIT_OK;
     if (a.json_path && load_write_json(a.json_path, &o, res) != EXIT_OK) rc = EXIT_FAILED;
 out:

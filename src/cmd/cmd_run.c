@@ -2,9 +2,11 @@
  * config, apply the flags (which override the config's "meshperf" keys,
  * which override the defaults), then hand over to the driver (driver.h).
  *
- * Exit codes: 0 every test ran; 1 the run failed (a node could not start
- * or died, the connectivity check failed, results could not be written);
- * 2 bad flags or bad config (nothing ran; with --check, validation only);
+ * Exit codes: 0 every test ran and delivered its load; 1 the run failed
+ * (a node could not start or died, the connectivity check failed, results
+ * could not be written); 2 bad flags or bad config (nothing ran; with
+ * --check, validation only); 3 every test ran, one or more degraded (short
+ * of its rate or of a result file beyond --tolerance, base/degraded.h);
  * --load-generator URL (or the config's meshperf.load_generator) runs
  * every test's load through that Fortio REST API (run/runner.h);
  * 130 SIGINT/SIGTERM (partial results kept). */
@@ -42,7 +44,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
     fprintf(f, "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
-               "exit codes: 0 ok, 1 run failed, 2 bad flags or config, 130 interrupted\n");
+               "exit codes: 0 ok, 1 run failed, 2 bad flags or config, 3 a test degraded,\n"
+               "130 interrupted\n");
 }
 
 /* True if an executable named name is in one of $PATH's directories. */
@@ -67,9 +70,9 @@ static bool on_path(const char *name)
 struct cmd_run_state {
     bool check, quiet;
     int64_t pause_us, sample_us;
-    double scale, escale;
+    double scale, escale, tolerance;
     const char *results, *serve_bin, *prom, *loadgen, *path;
-    bool pause_seen, sample_seen, scale_seen;
+    bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
     char self[PATH_MAX];
 };
@@ -105,6 +108,10 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
+        {"tolerance", FLAG_DOUBLE, &st->tolerance, "PCT",
+         "a test is degraded (exit 3) when its actual qps falls short of the asked one, or its "
+         "requests were sent >100 ms late or not at all, by more than PCT % (0..100, default 10)",
+         &st->tolerance_seen},
         {NULL, 0, NULL, NULL, NULL, NULL},
     };
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -162,6 +169,11 @@ static int cmd_run_check_flags(struct cmd_run_state *st)
                     env_scale);
             return EXIT_USAGE;
         }
+    }
+    if (st->tolerance_seen && !(st->tolerance >= 0 && st->tolerance <= 100)) {
+        fprintf(stderr, "meshperf run: flag -tolerance: must be a percentage 0..100, got %g\n",
+                st->tolerance);
+        return EXIT_USAGE;
     }
     if (st->sample_seen && st->sample_us < 10000) {
         fprintf(stderr, "meshperf run: flag -sample-interval: must be >= 10ms\n");
@@ -273,6 +285,7 @@ static int cmd_run_drive(const struct cmd_run_state *st)
         .pause_us = st->pause_seen ? st->pause_us : st->cfg->pause_us,
         .sample_us = st->sample_seen ? st->sample_us : st->cfg->sample_us,
         .load_generator = st->loadgen,
+        .tolerance = st->tolerance_seen ? st->tolerance / 100 : -1,
         .quiet = st->quiet,
         .out = stdout,
         .err = stderr,

@@ -1,14 +1,16 @@
 /* loadgen_setup.c: the load generator's set-up steps that run once, before
  * any thread (see loadgen_setup.h): the blocking pre-flight connection that
- * turns a dead target into one clear line, and the request bytes every
- * connection sends. */
+ * turns a dead target into one clear line, the request bytes every
+ * connection sends, and the file descriptor limit. */
 #include "load/loadgen_setup.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/errbuf.h"
@@ -38,6 +40,21 @@ static int wait_fd(int fd, short events, mono_us deadline, int stop_fd)
     }
 }
 
+/* "connect ADDR: why" into err; when no local port was left for the
+ * connection, a second half naming the cause. Returns -1. */
+static int connect_error(char *err, size_t errlen, const struct sockaddr *sa, socklen_t len,
+                         int errnum)
+{
+    int e = errnum < 0 ? -errnum : errnum;
+    sock_error(err, errlen, "connect", sa, len, e);
+    size_t n = err ? strnlen(err, errlen) : 0;
+    if ((e == EADDRNOTAVAIL || e == EADDRINUSE) && n + 1 < errlen)
+        snprintf(err + n, errlen - n,
+                 " (no local port left for a new connection: the ephemeral ports of "
+                 "net.ipv4.ip_local_port_range are all in use)");
+    return -1;
+}
+
 /* One blocking connect (and TLS handshake) so that a dead target gives a
  * clear line before any thread starts. */
 int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
@@ -49,7 +66,7 @@ int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
     const struct sockaddr *sa = (const struct sockaddr *)&addr->ss;
     mono_us deadline = mono_now() + timeout_us;
     int fd = sock_connect_nonblock(sa, addr->len);
-    if (fd < 0) return sock_error(err, errlen, "connect", sa, addr->len, -fd);
+    if (fd < 0) return connect_error(err, errlen, sa, addr->len, -fd);
     int w = wait_fd(fd, POLLOUT, deadline, stop_fd);
     if (w <= 0) {
         close(fd);
@@ -58,7 +75,7 @@ int loadgen_setup_preflight(const struct url *u, const struct sock_addr *addr,
     int rc = sock_connect_finish(fd);
     if (rc < 0) {
         close(fd);
-        return sock_error(err, errlen, "connect", sa, addr->len, -rc);
+        return connect_error(err, errlen, sa, addr->len, -rc);
     }
     if (!tls) {
         close(fd);
@@ -128,4 +145,16 @@ char *loadgen_setup_request(const struct loadgen_opts *o, const struct url *u, s
     if (o->payload_len) memcpy(req + n, o->payload, o->payload_len);
     *len = (size_t)n + o->payload_len;
     return req;
+}
+
+long loadgen_setup_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit up = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0) rl.rlim_cur = rl.rlim_max;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)LONG_MAX) return LONG_MAX;
+    return (long)rl.rlim_cur;
 }

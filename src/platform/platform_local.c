@@ -79,6 +79,13 @@ static struct local *local_of(struct platform *p)
 static void local_last_log_line(const struct local_proc *pr, char *out, size_t outlen)
 {
     child_last_log_line(pr->ch, out, outlen);
+    /* a node that could not bind port 0: the ephemeral ports ran out */
+    size_t n = strlen(out);
+    if ((strstr(out, "Address already in use") || strstr(out, "Cannot assign requested address")) &&
+        n + 1 < outlen)
+        snprintf(out + n, outlen - n,
+                 " (no local port left: the ephemeral ports of net.ipv4.ip_local_port_range "
+                 "are all in use)");
 }
 
 /* Build "node-B=http://a|http://b,..." for node i's backends. */

@@ -57,6 +57,9 @@ struct report_run {
     double count;        /* DurationHistogram.Count; NaN when unknown */
     double min, max;     /* DurationHistogram Min / Max, seconds */
     double errors;       /* responses whose RetCodes key is not 2xx (so "-1" too); NaN if none */
+    bool stopped;        /* MeshperfStopped: the load was interrupted */
+    double late_far;     /* requests sent >= DEGRADED_LATE_US late (MeshperfLate); NaN if unknown */
+    double unsent;       /* MeshperfUnsent; NaN if unknown */
     struct report_bucket *buckets; /* DurationHistogram.Data, in file order */
     size_t nbuckets;
     struct report_pctl *pctls; /* the Percentiles array, in file order */

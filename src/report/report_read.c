@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/degraded.h"
 #include "base/errbuf.h"
 #include "store/store.h"
 
@@ -196,6 +197,26 @@ static int read_hist(const json_t *h, struct report_run *run, char *err, size_t 
     return 0;
 }
 
+/* meshperf's own fields, when there (lenient: a missing or odd field stays
+ * unknown): MeshperfStopped, MeshperfUnsent, and of MeshperfLate.Histogram
+ * the requests whose bucket starts at DEGRADED_LATE_US or later. */
+static void read_meshperf(json_t *root, struct report_run *run)
+{
+    run->stopped = json_is_true(json_object_get(root, "MeshperfStopped"));
+    json_t *un = json_object_get(root, "MeshperfUnsent");
+    if (json_is_integer(un)) run->unsent = (double)json_integer_value(un);
+    json_t *late = json_object_get(root, "MeshperfLate");
+    if (!json_is_object(late)) return;
+    json_t *data = json_object_get(json_object_get(late, "Histogram"), "Data"), *b;
+    size_t i;
+    run->late_far = 0;
+    json_array_foreach(data, i, b)
+    {
+        if (json_number_value(json_object_get(b, "Start")) * 1e6 >= DEGRADED_LATE_US - 0.5)
+            run->late_far += json_number_value(json_object_get(b, "Count"));
+    }
+}
+
 int report_read_fortio(const char *text, size_t len, struct report_run *run, char *err,
                        size_t errlen)
 {
@@ -247,6 +268,7 @@ int report_read_fortio(const char *text, size_t len, struct report_run *run, cha
             if (!(code >= 200 && code < 300)) run->errors += cnt;
         }
     }
+    read_meshperf(root, run);
     rc = 0;
 out:
     json_decref(root);
@@ -586,6 +608,7 @@ static int read_run(struct store *st, const char *dir, const char *test, const c
     run->ts = strdup(ts);
     if (!run->dir || !run->test || !run->ts) return -1;
     run->actual_qps = run->count = run->min = run->max = run->errors = NAN;
+    run->late_far = run->unsent = NAN;
     struct buf text;
     buf_init(&text, READ_MAX);
     int rc = read_object(st, dir, "fortio.json", &text);

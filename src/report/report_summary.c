@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/degraded.h"
 #include "base/errbuf.h"
 
 static const char *const fixed[] = {"source",     "test",     "ts",     "requested_qps",
@@ -13,9 +15,13 @@ static const char *const fixed[] = {"source",     "test",     "ts",     "request
                                     "p99_ms",     "p99_9_ms", "errors"};
 #define NFIXED (sizeof fixed / sizeof fixed[0])
 
+/* The columns after the per-node ones. */
+static const char *const tail[] = {"status", "reason"};
+#define NTAIL (sizeof tail / sizeof tail[0])
+
 size_t report_summary_ncols(const struct report *r)
 {
-    return NFIXED + 2 * r->nnodes;
+    return NFIXED + 2 * r->nnodes + NTAIL;
 }
 
 const char *report_summary_colname(const struct report *r, size_t col, char *out, size_t outlen)
@@ -24,8 +30,10 @@ const char *report_summary_colname(const struct report *r, size_t col, char *out
         snprintf(out, outlen, "%s", fixed[col]);
     else if (col < NFIXED + r->nnodes)
         snprintf(out, outlen, "mem_max_mib_%s", r->nodes[col - NFIXED]);
-    else
+    else if (col < NFIXED + 2 * r->nnodes)
         snprintf(out, outlen, "cpu_cores_%s", r->nodes[col - NFIXED - r->nnodes]);
+    else
+        snprintf(out, outlen, "%s", tail[(col - NFIXED - 2 * r->nnodes) % NTAIL]);
     return out;
 }
 
@@ -36,6 +44,35 @@ static const char *num(double v, char *out, size_t outlen)
     else
         snprintf(out, outlen, "%.10g", v);
     return out;
+}
+
+/* The run's status (see report_summary.h); its reason into why. */
+static const char *summary_status(const struct report_run *u, char *why, size_t whylen)
+{
+    why[0] = '\0';
+    if (!u->has_fortio) {
+        snprintf(why, whylen, "no fortio.json");
+        return "failed";
+    }
+    if (u->stopped) return "interrupted";
+    const char *rq = u->requested_qps;
+    char *end = NULL;
+    double asked = rq ? strtod(rq, &end) : 0;
+    if (!rq || end == rq || *end || !isfinite(asked)) asked = 0; /* "max", or unknown */
+    struct degraded_in in = {
+        .qps_asked = asked,
+        .qps_actual = u->actual_qps,
+        .requests = isfinite(u->count) && u->count > 0 ? (uint64_t)u->count : 0,
+        .late_far = isfinite(u->late_far) && u->late_far > 0 ? (uint64_t)u->late_far : 0,
+        .unsent = isfinite(u->unsent) && u->unsent > 0 ? (uint64_t)u->unsent : 0,
+    };
+    bool bad = degraded_check(&in, DEGRADED_TOLERANCE_DEFAULT, why, whylen);
+    if (u->nmetrics == 0) {
+        size_t n = strlen(why);
+        snprintf(why + n, whylen - n, "%sno metric CSV", n ? "; " : "");
+        bad = true;
+    }
+    return bad ? "degraded" : "ok";
 }
 
 const char *report_summary_cell(const struct report *r, size_t run, size_t col, char *out,
@@ -72,17 +109,36 @@ const char *report_summary_cell(const struct report *r, size_t run, size_t col, 
     }
     if (col < NFIXED + r->nnodes) return num(st->mem_mib[col - NFIXED], out, outlen);
     if (col < NFIXED + 2 * r->nnodes) return num(st->cpu[col - NFIXED - r->nnodes], out, outlen);
+    if (col < NFIXED + 2 * r->nnodes + NTAIL) {
+        char why[256];
+        const char *status = summary_status(u, why, sizeof why);
+        snprintf(out, outlen, "%s", col == NFIXED + 2 * r->nnodes ? status : why);
+        return out;
+    }
     out[0] = '\0';
     return out;
 }
 
+/* A cell a spreadsheet would run as a formula: starts with = + - @, tab
+ * or CR, and is not a signed number ("-1.5" stays as it is). */
+static bool formula_like(const char *s)
+{
+    if (!s[0] || !strchr("=+-@\t\r", s[0])) return false;
+    if (s[0] != '-' && s[0] != '+') return true;
+    char *end;
+    strtod(s, &end);
+    return end == s || *end != '\0';
+}
+
 static void put_cell(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    bool formula = formula_like(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula) fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"') fputc('"', f);
         fputc(*s, f);

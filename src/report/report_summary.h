@@ -3,9 +3,21 @@
  * cannot disagree. Columns (docs/REPORT.md):
  *   source, test, ts, requested_qps, actual_qps, requests,
  *   p50_ms, p90_ms, p99_ms, p99_9_ms, errors,
- *   mem_max_mib_<node> for every node, cpu_cores_<node> for every node.
+ *   mem_max_mib_<node> for every node, cpu_cores_<node> for every node,
+ *   status, reason.
  * An unknown value is an empty cell. Numbers are printed with up to 10
- * significant digits (%.10g). */
+ * significant digits (%.10g).
+ *
+ * status (and reason, "" when there is nothing to say) is derived from
+ * what the run left, so results of older runs get one too: "failed" (no
+ * fortio.json), "interrupted" (MeshperfStopped), "degraded" (ActualQPS
+ * short of RequestedQPS, or requests sent >100 ms late or never per
+ * MeshperfLate / MeshperfUnsent, beyond base/degraded.h's default
+ * tolerance; or no metric CSV at all), else "ok".
+ *
+ * In summary.csv a cell that is not a number and starts with = + - @, tab
+ * or CR (a spreadsheet formula: OWASP's CSV injection) is written quoted,
+ * with a single quote in front: "'=HYPERLINK(...)". */
 #ifndef MESHPERF_REPORT_SUMMARY_H
 #define MESHPERF_REPORT_SUMMARY_H
 

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "run/driver.h"
 #include "run/driver_prom.h"
 #include "run/driver_scrape.h"
+#include "base/degraded.h"
 #include "base/duration.h"
 #include "base/errbuf.h"
 #include "base/exitcode.h"
@@ -52,8 +54,10 @@ struct driver_row {
     double qps_actual;
     double p50_ms, p99_ms;
     uint64_t requests, errors;
-    double mem_mib;     /* max working set of the memory node's replicas; < 0: none */
-    const char *status; /* "ok", "interrupted", "node died", "failed", "skipped" */
+    double mem_mib; /* max working set of the memory node's replicas; < 0: none */
+    /* "ok", "degraded", "interrupted", "node died", "failed", "skipped" */
+    const char *status;
+    char reason[384]; /* why it is not "ok" ("" when no more to say), "; " between causes */
 };
 
 struct driver {
@@ -86,6 +90,22 @@ struct driver {
     sigset_t oldmask;
     bool node_died; /* under mu */
 };
+
+/* Append one cause to row's reason ("; " between causes; cut when full). */
+static void __attribute__((format(printf, 2, 3)))
+driver_row_why(struct driver_row *row, const char *fmt, ...)
+{
+    size_t n = strlen(row->reason);
+    if (n + 3 >= sizeof row->reason) return;
+    if (n) {
+        memcpy(row->reason + n, "; ", 3);
+        n += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(row->reason + n, sizeof row->reason - n, fmt, ap);
+    va_end(ap);
+}
 
 /* ---- watcher thread: signals and progress ---- */
 
@@ -271,18 +291,23 @@ static double driver_max_mem(const struct series_set *set, const char *node_name
     return best;
 }
 
-/* Write one metric set; warn (not fail) on error. Returns 0 or -1. */
-static int driver_put_set(struct driver *d, const char *test, struct series_set *set)
+/* Write one metric set; warn (not fail) on error, and name the file that
+ * was not written in row's reason (the test is then degraded). Returns 0
+ * or -1. */
+static int driver_put_set(struct driver *d, const char *test, struct series_set *set,
+                          struct driver_row *row)
 {
     char e[ERRBUF_LEN];
     if (!set) {
         progress_warn(d->prog, "test %s: out of memory collecting metrics", test);
+        driver_row_why(row, "metrics not collected (out of memory)");
         return -1;
     }
     if (set->total_points == 0)
         progress_warn(d->prog, "test %s: metric %s: no data (header-only CSV)", test, set->name);
     if (results_put_csv(d->store, test, d->ts, set, e, sizeof e) < 0) {
         progress_warn(d->prog, "%s", e);
+        driver_row_why(row, "%s.csv not written", set->name);
         return -1;
     }
     return 0;
@@ -358,11 +383,11 @@ static void driver_test_metrics(struct driver *d, size_t i, struct driver_row *r
         struct series_set *set = procstat_take(d->ps, (enum procstat_metric)m);
         if (m == PROCSTAT_MEM_MIB && set)
             row->mem_mib = driver_max_mem(set, topology_name(cfg->topo, d->mem_node));
-        driver_put_set(d, name, set);
+        driver_put_set(d, name, set, row);
         series_set_free(set);
     }
     struct series_set *req = driver_scrape_take(d->scrape);
-    driver_put_set(d, name, req);
+    driver_put_set(d, name, req, row);
     series_set_free(req);
     if (d->prom && cfg->nmetrics > 0) {
         /* let Prometheus scrape past the window's end (interval 1 s locally) */
@@ -404,12 +429,26 @@ static int driver_test(struct driver *d, size_t i, struct driver_row *row, char 
         row->p50_ms = res.p50_ms;
         row->p99_ms = res.p99_ms;
         row->status = res.stopped ? "interrupted" : "ok";
+        struct degraded_in din = {row->qps_asked, res.actual_qps, res.requests, res.late_far,
+                                  res.unsent};
+        char why[sizeof row->reason];
+        if (!res.stopped && degraded_check(&din, d->o->tolerance, why, sizeof why)) {
+            row->status = "degraded";
+            driver_row_why(row, "%s", why);
+        }
         results_key(key, sizeof key, t->name, d->ts, "fortio.json");
-        if (store_put(d->store, key, res.json, res.json_len, err, errlen) < 0) out = -1;
+        if (store_put(d->store, key, res.json, res.json_len, err, errlen) < 0) {
+            row->status = "failed";
+            driver_row_why(row, "fortio.json not written");
+            out = -1;
+        }
     }
 
-    /* 4. metrics */
+    /* 4. metrics (a file not written degrades an ok test) */
     driver_test_metrics(d, i, row, start_ts, end_ts);
+    if (!strcmp(row->status, "ok") && row->reason[0]) row->status = "degraded";
+    if (!strcmp(row->status, "degraded"))
+        progress_warn(d->prog, "test %s: degraded: %s", t->name, row->reason);
 
     pthread_mutex_lock(&d->mu);
     d->test_name = NULL;
@@ -452,9 +491,10 @@ static void driver_summary(struct driver *d, const struct driver_row *rows, size
                     asked, "-", "-", "-", "-", "-", "-", r->status);
             continue;
         }
-        fprintf(f, "%-*.*s %10s %10.1f %9.3f %9.3f %9llu %8llu %12s  %s\n", (int)w, (int)w, r->name,
-                asked, r->qps_actual, r->p50_ms, r->p99_ms, (unsigned long long)r->requests,
-                (unsigned long long)r->errors, mem, r->status);
+        fprintf(f, "%-*.*s %10s %10.1f %9.3f %9.3f %9llu %8llu %12s  %s%s%s\n", (int)w, (int)w,
+                r->name, asked, r->qps_actual, r->p50_ms, r->p99_ms,
+                (unsigned long long)r->requests, (unsigned long long)r->errors, mem, r->status,
+                r->reason[0] ? ": " : "", r->reason);
     }
 }
 
@@ -719,6 +759,8 @@ static int driver_finish(struct driver *d, int code)
     platform_free(d->plat); /* every child ends here, on every path */
     d->plat = NULL;
     if (d->interrupted) code = EXIT_INTERRUPTED;
+    for (size_t i = 0; code == EXIT_OK && i < d->cfg->ntests; i++)
+        if (!strcmp(d->rows[i].status, "degraded")) code = EXIT_DEGRADED;
     if (d->store && !o->quiet) driver_summary(d, d->rows, d->cfg->ntests);
     if (d->store) {
         char where[4096];
@@ -726,7 +768,7 @@ static int driver_finish(struct driver *d, int code)
                 store_where(d->store, NULL, where, sizeof where), d->ts);
     }
     if (d->log_dir[0]) {
-        if (code == EXIT_OK || code == EXIT_INTERRUPTED) {
+        if (code == EXIT_OK || code == EXIT_DEGRADED || code == EXIT_INTERRUPTED) {
             driver_rm_logs(d->log_dir);
         } else {
             progress_warn(d->prog, "node logs kept in %s", d->log_dir);

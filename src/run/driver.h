@@ -33,7 +33,15 @@
  * A node that dies during a test is named at once (progress_warn); the
  * test runs to its end (its errors counted), later tests are skipped, and
  * the result is EXIT_FAILED. Load errors alone (non-2xx, timeouts) do not
- * fail the run: they are reported per test and in the summary. */
+ * fail the run: they are reported per test and in the summary.
+ *
+ * A test that ran but did not deliver its load (base/degraded.h: actual
+ * QPS short of the asked one, or requests sent >100 ms late or never,
+ * beyond driver_opts.tolerance), or one of whose metric CSVs could not be
+ * written, is "degraded": a warning line and the summary table say why
+ * ("degraded: 27.5 of 100 qps"), and the run's result is EXIT_DEGRADED
+ * unless a stronger one applies (EXIT_INTERRUPTED, then EXIT_FAILED, then
+ * EXIT_DEGRADED). */
 #ifndef MESHPERF_DRIVER_H
 #define MESHPERF_DRIVER_H
 
@@ -51,6 +59,7 @@ struct driver_opts {
     const char *prom_bin;       /* local Prometheus binary (NULL: "prometheus" in PATH) */
     const char *load_generator; /* NULL/"": load in-process; else the base URL of a
                                  * Fortio REST API that runs every test (runner.h) */
+    double tolerance;           /* degraded beyond this fraction (degraded.h); < 0: default */
     bool quiet;                 /* no progress, no summary table */
     FILE *out;                  /* summary and results path (stdout) */
     FILE *err;                  /* progress, notes, warnings (stderr) */
@@ -60,7 +69,9 @@ struct driver_opts {
 /* Run every load test of cfg (borrowed; cfg->scale_qps already final) on
  * the local platform. Returns an exit code from exitcode.h: EXIT_OK,
  * EXIT_FAILED (a node could not start or died, connectivity check failed,
- * a test could not run, results could not be written), EXIT_INTERRUPTED.
+ * a test could not run, its config.json or fortio.json could not be
+ * written), EXIT_DEGRADED (every test ran, one or more degraded),
+ * EXIT_INTERRUPTED.
  * Every process it started has ended when it returns. */
 int driver_run(const struct config *cfg, const struct driver_opts *o);
 

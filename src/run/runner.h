@@ -45,7 +45,9 @@ struct runner_code {
 
 /* What a run gives back: the Fortio JSON as the load generator made it (to
  * be stored as fortio.json byte for byte) and the figures the driver
- * prints. */
+ * prints and judges the test by (base/degraded.h). late, late_far and
+ * unsent are 0 from a load generator that does not report them (a real
+ * Fortio: its JSON has no MeshperfLate / MeshperfUnsent). */
 struct runner_result {
     char *json; /* malloc'd, NUL-terminated; json_len bytes */
     size_t json_len;
@@ -53,6 +55,9 @@ struct runner_result {
     uint64_t requests; /* completed, errors included */
     uint64_t errors;   /* non-2xx and socket errors */
     double p50_ms, p99_ms;
+    uint64_t late;             /* written > LOADGEN_LATE_US (1 ms) after due */
+    uint64_t late_far;         /* of which > DEGRADED_LATE_US (base/degraded.h) after due */
+    uint64_t unsent;           /* due but never sent */
     struct runner_code *codes; /* ncodes entries, ascending code */
     size_t ncodes;
     bool stopped; /* ended by runner_job_stop */

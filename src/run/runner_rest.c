@@ -3,7 +3,8 @@
  * (url, qps, t or n, c, labels: Fortio's rapi arguments), answered with
  * the run's Fortio JSON, which is kept byte for byte; the printed figures
  * are read from it (ActualQPS, DurationHistogram Count and Percentiles,
- * RetCodes, MeshperfStopped when the generator is a `meshperf serve`).
+ * RetCodes; MeshperfStopped, MeshperfLate and MeshperfUnsent when the
+ * generator is a `meshperf serve`).
  *
  * The run's request is driven by a curl multi handle polled every 100 ms,
  * so runner_job_stop is only an atomic store: the running thread sees it
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/degraded.h"
 #include "base/errbuf.h"
 #include "base/mono.h"
 #include "load/fortio_json.h"
@@ -104,6 +106,23 @@ static double rest_percentile(json_t *hist, double pct)
     return 0;
 }
 
+/* Requests of MeshperfLate.Histogram.Data (buckets in seconds) whose
+ * bucket starts at DEGRADED_LATE_US or later. */
+static uint64_t rest_late_far(json_t *late)
+{
+    json_t *data = json_object_get(json_object_get(late, "Histogram"), "Data"), *b;
+    uint64_t n = 0;
+    size_t i;
+    json_array_foreach(data, i, b)
+    {
+        json_t *c = json_object_get(b, "Count");
+        if (json_number_value(json_object_get(b, "Start")) * 1e6 >= DEGRADED_LATE_US - 0.5 &&
+            json_is_integer(c) && json_integer_value(c) > 0)
+            n += (uint64_t)json_integer_value(c);
+    }
+    return n;
+}
+
 /* Read the figures from the Fortio JSON in out->json. 0, or -1 with err. */
 static int rest_parse(struct runner_result *out, char *err, size_t errlen)
 {
@@ -129,6 +148,12 @@ static int rest_parse(struct runner_result *out, char *err, size_t errlen)
     out->p50_ms = rest_percentile(h, 50);
     out->p99_ms = rest_percentile(h, 99);
     out->stopped = json_is_true(json_object_get(root, "MeshperfStopped"));
+    json_t *late = json_object_get(root, "MeshperfLate");
+    json_int_t lc = json_integer_value(json_object_get(late, "Count"));
+    json_int_t un = json_integer_value(json_object_get(root, "MeshperfUnsent"));
+    out->late = lc > 0 ? (uint64_t)lc : 0;
+    out->late_far = rest_late_far(late);
+    out->unsent = un > 0 ? (uint64_t)un : 0;
     json_t *codes = json_object_get(root, "RetCodes");
     size_t nc = json_object_size(codes);
     out->codes = calloc(nc ? nc : 1, sizeof *out->codes);

@@ -1,7 +1,9 @@
 /* store_dir.c: the directory store (see store_dir.h).
  *
- * put: mkdir -p the key's parent, then atomicfile_write (temp file, fsync,
- * rename, directory fsync). get and list never leave the root: below the
+ * put: mkdir -p the root, then each directory of the key below it with
+ * mkdirat + openat(O_NOFOLLOW) (a symlink planted there is refused, and
+ * nothing is created through it), then atomicfile_write (temp file, fsync,
+ * rename, directory fsync). get and list never leave the root either: below the
  * root every path segment is opened with openat(O_NOFOLLOW), so a symlink
  * anywhere inside the tree is neither read nor walked (the root itself may
  * be a symlink: the user named it). get opens with O_NONBLOCK and checks
@@ -54,6 +56,43 @@ static int store_dir_mkdirs(const char *path)
     return rc;
 }
 
+/* mkdir -p the directories of key (all but its last segment) below the
+ * root without following a symlink below it. 0, or -errno with err. */
+static int store_dir_mkdirs_below(const struct store_dir *d, const char *key, char *err,
+                                  size_t errlen)
+{
+    int dfd = open(d->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        int e = errno;
+        errbuf_set(err, errlen, "%s: %s", d->root, strerror(e));
+        return -e;
+    }
+    int rc = 0;
+    for (const char *p = key, *slash; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+        char seg[256];
+        size_t n = (size_t)(slash - p);
+        snprintf(seg, sizeof seg, "%.*s", (int)(n < sizeof seg ? n : sizeof seg - 1), p);
+        if (n >= sizeof seg)
+            rc = -ENAMETOOLONG;
+        else if (mkdirat(dfd, seg, 0755) < 0 && errno != EEXIST)
+            rc = -errno;
+        int fd = rc ? -1 : openat(dfd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (!rc && fd < 0) rc = -errno;
+        close(dfd);
+        dfd = fd;
+        if (rc == -ELOOP || rc == -ENOTDIR)
+            errbuf_set(err, errlen,
+                       "%s/%.*s: a symlink or file where a directory should be; not writing "
+                       "through it",
+                       d->root, (int)(slash - key), key);
+        else if (rc)
+            errbuf_set(err, errlen, "%s/%.*s: %s", d->root, (int)(slash - key), key, strerror(-rc));
+        if (rc) return rc;
+    }
+    close(dfd);
+    return 0;
+}
+
 static int store_dir_put(struct store *s, const char *key, const void *data, size_t len, char *err,
                          size_t errlen)
 {
@@ -64,14 +103,12 @@ static int store_dir_put(struct store *s, const char *key, const void *data, siz
         errbuf_set(err, errlen, "%s: path too long", key);
         return -ENAMETOOLONG;
     }
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    int rc = store_dir_mkdirs(path);
+    int rc = store_dir_mkdirs(d->root);
     if (rc < 0) {
-        errbuf_set(err, errlen, "%s: %s", path, strerror(-rc));
+        errbuf_set(err, errlen, "%s: %s", d->root, strerror(-rc));
         return rc;
     }
-    *slash = '/';
+    if ((rc = store_dir_mkdirs_below(d, key, err, errlen)) < 0) return rc;
     return atomicfile_write(path, data, len, err, errlen);
 }
 

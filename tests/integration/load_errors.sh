@@ -28,6 +28,25 @@ run_err "missing URL" 2 "missing URL" -qps 1
 run_err "refused" 1 "connect 127.0.0.1:$dead: Connection refused" -t 1s "http://127.0.0.1:$dead/"
 run_err "DNS failure" 1 "resolve nosuch.invalid:80: " -t 1s "http://nosuch.invalid/"
 
+# -c beyond the file descriptor limit: one line naming -c, the limit and
+# ulimit, exit 2, before any connection (the port is closed: a run would
+# have ended in "Connection refused", exit 1). With only the soft limit
+# low, it is raised to the hard one and the run goes ahead.
+bash -c 'ulimit -n 256 && exec "$@"' sh "$MESHPERF" load -c 1000 -t 1s "http://127.0.0.1:$dead/" \
+    >"$T/out" 2>"$T/err"
+expect_eq "-c beyond ulimit -n: exit 2" "$?" 2
+expect_eq "-c beyond ulimit -n: one line" "$(wc -l <"$T/err" | tr -d ' ')" 1
+expect_match "-c beyond ulimit -n: names -c, the limit and ulimit" "$(cat "$T/err")" \
+    "^meshperf load: flag -c: 1000 connections need about 1064 file descriptors, more than this process may open \\(ulimit -n: 256, raised to the hard limit\\); lower -c to 192 or less"
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1064 ]; then
+    bash -c 'ulimit -Sn 256 && exec "$@"' sh "$MESHPERF" load -c 1000 -t 1s "http://127.0.0.1:$dead/" \
+        >"$T/out" 2>"$T/err"
+    expect_eq "soft limit raised to the hard one: the run went ahead (refused, exit 1)" "$?" 1
+    expect_match "soft limit raised: refused, not the limit" "$(cat "$T/err")" "Connection refused"
+else
+    ok "# SKIP soft limit raised: the hard limit $(ulimit -Hn) is below 1064"
+fi
+
 # TLS: a self-signed server fails verification before any request; -k runs.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
     -subj /CN=localhost >/dev/null 2>&1
@@ -64,12 +83,15 @@ expect_range "mute: ended within duration + timeout (s)" "$((SECONDS - start))" 
 # the rest of the 50 scheduled were never sent and are counted as such.
 expect_range "mute: timeouts counted as -1" "$(jq '.RetCodes["-1"] // 0' "$T/mute.json")" 4 8
 expect_eq "mute: timeouts + unsent = schedule" "$(jq '.RetCodes["-1"] + .MeshperfUnsent' "$T/mute.json")" 50
+expect_match "mute: says the asked rate was not delivered" "$(cat "$T/mute.out")" \
+    "meshperf load: the asked rate was not delivered: .*of 50 (qps|requests sent >100 ms late or not at all)"
 
 # Chunked bodies are decoded and the connection reused.
 lg_start chunked 0 chunked
 timeout 30 "$MESHPERF" load -qps 200 -t 1s -c 2 -json "$T/ch.json" "http://127.0.0.1:$LG_PORT/" >"$T/ch.out" 2>&1
 expect_eq "chunked: all 200" "$(jq '.RetCodes["200"]' "$T/ch.json")" 200
 expect_eq "chunked: keep-alive (2 sockets)" "$(jq .SocketCount "$T/ch.json")" 2
+check "chunked: the rate was delivered (no such line)" sh -c "! grep -q 'rate was not delivered' '$T/ch.out'"
 
 # SIGINT: partial results, exit 130, JSON says stopped.
 lg_start ok 0 ok

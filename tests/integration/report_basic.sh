@@ -3,7 +3,9 @@
 # Nighthawk-style string numbers, percentiles from the Percentiles array or
 # interpolated in the histogram), one warning per run with missing files,
 # PNG + inline SVG charts, no external URL in index.html, --compare, and
-# the errors for bad sources and flags (s3:// refused by the store seam).
+# the errors for bad sources and flags (s3:// refused by the store seam);
+# status and reason per run (derived from fortio.json, so old results get
+# one too), and cells that a spreadsheet would run as formulas neutralised.
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 DATA=$(cd "$(dirname "$0")/../data/report" && pwd)
@@ -14,11 +16,11 @@ expect_eq "report exits 0 despite missing files" "$rc" 0
 expect_eq "report says where it wrote" "$(cat "$T/stdout")" "meshperf report: wrote $T/out/index.html"
 
 cat >"$T/want.csv" <<'CSV'
-source,test,ts,requested_qps,actual_qps,requests,p50_ms,p90_ms,p99_ms,p99_9_ms,errors,mem_max_mib_node-0,mem_max_mib_node-1,cpu_cores_node-0,cpu_cores_node-1
-basic,exp-qps100,20240101120000,100,99.87654321,1000,2,3,10.5,46,2,10.2,21.25,0.05,0.02
-basic,exp-qps200,20240101121000,200,199.5,400,3,7.75,10,19,10,7.75,6,0.75,0.1
-basic,exp-qps400,20240101122000,,,,,,,,,12,,,
-basic,exp-qps400,20240101123000,max,1234.5,50,1,2,4,8,0,,,,
+source,test,ts,requested_qps,actual_qps,requests,p50_ms,p90_ms,p99_ms,p99_9_ms,errors,mem_max_mib_node-0,mem_max_mib_node-1,cpu_cores_node-0,cpu_cores_node-1,status,reason
+basic,exp-qps100,20240101120000,100,99.87654321,1000,2,3,10.5,46,2,10.2,21.25,0.05,0.02,ok,
+basic,exp-qps200,20240101121000,200,199.5,400,3,7.75,10,19,10,7.75,6,0.75,0.1,ok,
+basic,exp-qps400,20240101122000,,,,,,,,,12,,,,failed,no fortio.json
+basic,exp-qps400,20240101123000,max,1234.5,50,1,2,4,8,0,,,,,degraded,no metric CSV
 CSV
 if diff -u "$T/want.csv" "$T/out/summary.csv" >"$T/diff"; then ok "summary.csv values exact"
 else fail "summary.csv values exact" "$(tr '\n' ' ' <"$T/diff")"; fi
@@ -62,6 +64,32 @@ expect_eq "compare: two comparison charts" "$(ls "$T/cmp"/*compare*.png 2>/dev/n
 expect_eq "compare: rows per source" "$(cut -d, -f1 "$T/cmp/summary.csv" | sort | uniq -c | awk '{print $2"="$1}' | tr '\n' ' ')" "base=4 side=4 source=1 "
 expect_match "corrupt fortio.json: warning with line and column" "$(cat "$T/err2")" \
     "side/exp-qps200/20240101121000: fortio.json: line 2, column 24: unexpected token near '}'"
+
+# status from fortio.json (a rate not delivered, requests late or never
+# sent, an interrupted load) and formula-like cells neutralised (OWASP):
+# quoted, with a single quote in front; a negative number stays a number
+mkdir -p "$T/inj"
+mk_run() { # DIR REQUESTED ACTUAL EXTRA-JSON
+    mkdir -p "$T/inj/$1"
+    printf '{"RequestedQPS": "%s", "ActualQPS": %s, "DurationHistogram": {"Count": 1000}%s}\n' \
+        "$2" "$3" "$4" >"$T/inj/$1/fortio.json"
+    cp basic/exp-qps200/20240101121000/memory_working_set_MiB.csv "$T/inj/$1/"
+}
+mk_run '=HYPERLINK("http:evil","click")/1' 100 100 ''
+mk_run 'slow/2' 100 27.5 ''
+mk_run 'late/3' 100 100 ', "MeshperfUnsent": 10, "MeshperfLate": {"Count": 400, "Histogram": {"Data": [{"Start": 0.001, "End": 0.1, "Count": 100}, {"Start": 0.1, "End": 0.2, "Count": 150}]}}'
+mk_run 'stopped/4' 100 20 ', "MeshperfStopped": true'
+mk_run '-2+3/5' 100 95 ', "MeshperfUnsent": 0, "MeshperfLate": {"Count": 5, "Histogram": {"Data": [{"Start": 0.001, "End": 0.1, "Count": 5}]}}'
+"$MESHPERF" report "$T/inj" -o "$T/injout" >/dev/null 2>"$T/errinj"
+expect_eq "status: report exits 0" "$?" 0
+csv=$(cat "$T/injout/summary.csv")$'\n'
+expect_match "status: ok" "$csv" $'\n[^\n]*,"\'=HYPERLINK\\(""http:evil"",""click""\\)",1,[^\n]*,ok,\n'
+expect_match "status: short of its rate" "$csv" $'\n[^\n]*,slow,2,[^\n]*,degraded,27\\.5 of 100 qps\n'
+expect_match "status: late or unsent" "$csv" \
+    $'\n[^\n]*,late,3,[^\n]*,degraded,160 of 1010 requests sent >100 ms late or not at all\n'
+expect_match "status: interrupted" "$csv" $'\n[^\n]*,stopped,4,[^\n]*,interrupted,\n'
+expect_match "status: within the tolerance, neutralised name" "$csv" $'\n[^\n]*,"\'-2\\+3",5,[^\n]*,ok,\n'
+check "no cell starts a formula" sh -c "! grep -qE '(^|,)[=+@-][^0-9]' '$T/injout/summary.csv'"
 
 # bad sources and flags
 "$MESHPERF" report s3://bucket/prefix -o "$T/x" 2>"$T/err3"; rc=$?

@@ -3,8 +3,10 @@
 # result files per test as the in-process runner, fortio.json with the
 # same top-level keys, RequestedQPS equal and ActualQPS near the asked rate
 # (a loose window: the machine may be busy); meshperf.load_generator in
-# the config does the same; an unreachable load generator is one line
-# naming it (exit 1); a bad URL is exit 2 naming the flag.
+# the config does the same; a test short of its rate is degraded (exit 3,
+# from the fortio.json the generator returned: ActualQPS, MeshperfLate,
+# MeshperfUnsent); an unreachable load generator is one line naming it
+# (exit 1); a bad URL is exit 2 naming the flag.
 # limit: 150
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/run_common.inc"
@@ -73,6 +75,16 @@ run key "$T/cfg_key.json"
 rc=$?
 expect_eq "meshperf.load_generator: run exits 0" "$rc" 0
 expect_match "meshperf.load_generator is used" "$(cat "$T/key.err")" "load generator: http://127.0.0.1:$PORT/"
+
+# a remote test that cannot deliver its rate (one connection, 100 ms per
+# answer: at most 10 of 50 qps) is degraded, from the fortio.json the load
+# generator returned: exit 3, the reason in the summary
+jq '.load_tests = [.load_tests[0] | .test_name = "slow" | .url = "http://service-1:9080/?delay=100ms" | .qps = "50" | .t = "1s" | .c = "1"]' \
+    "$T/cfg_key.json" >"$T/cfg_slow.json"
+run slow "$T/cfg_slow.json"
+expect_eq "remote, rate not delivered: exit 3" "$?" 3
+expect_match "remote, rate not delivered: degraded with the reason" "$(cat "$T/slow.out")" \
+    "slow +50\.0 .* degraded: [0-9.]+ of 50 qps; [0-9]+ of [0-9]+ requests sent >100 ms late or not at all"
 
 # SIGINT during a remote test stops the remote run too, within seconds
 jq '.load_tests = [.load_tests[0] | .t = "60s" | .test_name = "long"]' "$T/cfg_key.json" \
