@@ -13,10 +13,21 @@
  * and write timeout, whichever the state needs.
  *
  * Each worker accepts up to its share of -max-connections
- * (ceil(max / threads)); a connection over the share is answered 503
- * ("too many connections") and closed at once, and counted in
- * meshperf_refused_connections_total. When accept itself fails for want of
- * descriptors, the listener pauses 50 ms.
+ * (ceil(max / threads)). At the share, the connection idle longest (IDLE:
+ * no request bytes, kept on a list in the order they went idle) is closed
+ * to make room; only when every connection has a request in progress is
+ * the new one answered 503 ("too many connections") and closed at once,
+ * and counted in meshperf_refused_connections_total. A fresh connection
+ * that sends nothing is closed after min(idle, header) timeout, and its
+ * first head is due header timeout after the accept; a kept-alive one
+ * waits up to the idle timeout between requests. When accept itself fails
+ * for want of descriptors, the listener pauses 50 ms.
+ *
+ * Before a body is read, a well-formed head may still be refused (and the
+ * connection closed): an unknown method 501, HTTP/1.1 without exactly one
+ * Host 400, a transfer coding other than chunked 501, a target that is
+ * not /path, http(s)://host/path (routed by its path) or OPTIONS's * 400.
+ * 1xx, 204 and 304 answers carry no body and no Content-Length.
  *
  * Lifecycle: serve_new binds every worker's listener; serve_run runs worker
  * 0 on the calling thread (its loop also reads the stop signals from a
