@@ -5,8 +5,10 @@
  * request bytes. Checks beyond "no crash": spans lie inside the input and
  * the method/target hold only the characters the parser promises; a proper
  * prefix of an accepted head is PARTIAL; parsing in two steps (first a
- * prefix, then the whole) gives the same result; a chunked body decoded
- * whole and split in two agree. */
+ * prefix, then the whole) gives the same result; te_other only with
+ * chunked, and no Transfer-Encoding in HTTP/1.0; a chunked body decoded
+ * whole and split in two agree, and the lenient (bare_lf) decoder accepts
+ * whatever the strict one does, with the same result. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
         CHECK(!(r.chunked && r.content_length >= 0));
+        CHECK(!r.te_other || r.chunked);
+        CHECK(!r.chunked || r.minor_version == 1);
         struct http_request r2 = r;
         CHECK(http_parse_request(b, (size_t)rc - 1, &r2) == HTTP_PARSE_PARTIAL);
 
@@ -84,6 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             CHECK(c0 == c1);
             if (c0 >= 0) CHECK(p0 == p1 && s0.done == s1.done && (size_t)c0 <= n);
+            struct http_chunked s2;
+            size_t p2 = 0;
+            http_chunked_init(&s2);
+            s2.bare_lf = true;
+            ssize_t c2 = http_chunked_feed(&s2, body, n, &p2);
+            if (c0 >= 0 && s0.done) CHECK(c2 == c0 && p2 == p0 && s2.done);
         }
     }
     free(b);

@@ -26,7 +26,8 @@ static void usage(FILE *f, const struct flag *t)
                "The node service: GET / calls every backend concurrently (200 if all answered\n"
                "200, else 500); /health; /metrics (Prometheus); echo knobs on /echo (and on /\n"
                "without backends): delay=10ms or 150us:10,2ms:5, status=503 or 503:5,429:10,\n"
-               "size=N, header=K:V, close=1; Fortio's REST API under /fortio/rest/.\n\n"
+               "size=N (none with 204/304; 1xx statuses refused), header=K:V, close=1;\n"
+               "Fortio's REST API under /fortio/rest/.\n\n"
                "flags:\n");
     flags_usage(f, t);
     fprintf(f, "\nenvironment: BACKENDS (as -backends; the flag wins).\n");

@@ -30,6 +30,7 @@ static void frame_head(struct http_frame *f, const struct http_response *r, size
     } else if (r->chunked) {
         f->state = HTTP_FRAME_CHUNKED;
         http_chunked_init(&f->ch);
+        f->ch.bare_lf = true; /* a client may be lenient (RFC 9112 2.2) */
     } else if (r->content_length >= 0) {
         f->body_left = (uint64_t)r->content_length;
         f->state = f->body_left ? HTTP_FRAME_LEN : HTTP_FRAME_DONE;

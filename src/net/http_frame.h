@@ -3,8 +3,9 @@
  * The one framer behind loadgen's connections and serve's backend
  * connections. It parses the head with http_parse_response, skips interim
  * (1xx except 101) heads, then frames the body by HEAD request, status
- * (101, 204, 304 and 1xx carry none), Transfer-Encoding: chunked,
- * Content-Length, or the end of the connection. It keeps a few counters of
+ * (101, 204, 304 and 1xx carry none, whatever Content-Length or
+ * Transfer-Encoding they carry), Transfer-Encoding: chunked (chunk lines may
+ * end in a bare LF here), Content-Length, or the end of the connection. It keeps a few counters of
  * state and never copies or allocates: the caller owns the buffer.
  *
  * Usage: http_frame_init per request; while f->state is HTTP_FRAME_HEAD,

@@ -142,6 +142,8 @@ static int headers(struct cur *c, struct http_header *h, size_t max, size_t *cou
 struct derived {
     int64_t content_length;
     bool has_te, chunked, chunked_not_last;
+    bool te_other;     /* a coding other than exactly "chunked" */
+    size_t te_codings; /* elements over all Transfer-Encoding lines */
     bool conn_close, conn_keep, expect_continue;
 };
 
@@ -201,6 +203,7 @@ static int derive(const struct http_header *h, size_t n, struct derived *d)
         } else if (http_span_ieq(name, "transfer-encoding")) {
             d->has_te = true;
             while (list_next(&rest, &e)) {
+                d->te_codings++;
                 if (d->chunked) d->chunked_not_last = true; /* something after chunked */
                 d->chunked = false;
                 /* a coding may carry parameters ("gzip;q=1"): compare the token */
@@ -211,6 +214,7 @@ static int derive(const struct http_header *h, size_t n, struct derived *d)
                         break;
                     }
                 if (http_span_ieq(tok, "chunked")) d->chunked = true;
+                if (!http_span_ieq(e, "chunked")) d->te_other = true;
             }
         } else if (http_span_ieq(name, "connection")) {
             while (list_next(&rest, &e)) {
@@ -311,7 +315,9 @@ ssize_t http_parse_request(const char *buf, size_t len, struct http_request *r)
 
     struct derived d;
     if (derive(r->headers, nh, &d)) return HTTP_PARSE_ERROR;
-    if (d.has_te && (!d.chunked || d.chunked_not_last)) return HTTP_PARSE_ERROR;
+    /* chunked named twice is caught as "not last" */
+    if (d.has_te && (!d.chunked || d.chunked_not_last || d.te_codings == 0 || minor == 0))
+        return HTTP_PARSE_ERROR;
     r->num_headers = nh;
     r->method.p = method;
     r->method.len = (size_t)(method_end - method);
@@ -320,6 +326,7 @@ ssize_t http_parse_request(const char *buf, size_t len, struct http_request *r)
     r->minor_version = minor;
     r->content_length = d.content_length;
     r->chunked = d.chunked;
+    r->te_other = d.has_te && d.te_other;
     r->keep_alive = keep_alive(minor, &d);
     r->expect_continue = d.expect_continue;
     r->headers_len = (size_t)(c.p - buf);
@@ -335,7 +342,7 @@ enum {
     CK_EXT,        /* chunk extension: skip to the line end */
     CK_SIZE_LF,    /* saw CR, need LF */
     CK_DATA,       /* remaining > 0 bytes of payload */
-    CK_DATA_END,   /* need CRLF (or LF) after the payload */
+    CK_DATA_END,   /* need CRLF (or LF, with bare_lf) after the payload */
     CK_DATA_LF,    /* saw CR after the payload, need LF */
     CK_TRAILER0,   /* start of a trailer line (empty line = end) */
     CK_TRAILER,    /* inside a trailer line */
@@ -412,7 +419,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
                 st->state = CK_SIZE_WS;
             else if (ch == '\r')
                 st->state = CK_SIZE_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 size_line_done(st);
             else
                 goto fail;
@@ -426,7 +433,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
                 break;
             else if (ch == '\r')
                 st->state = CK_SIZE_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 size_line_done(st);
             else
                 goto fail;
@@ -435,7 +442,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
             if (++st->line_len > HTTP_CHUNK_LINE_MAX) goto fail;
             if (ch == '\r')
                 st->state = CK_SIZE_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 size_line_done(st);
             else if (!is(ch, C_VCHAR))
                 goto fail;
@@ -447,7 +454,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
         case CK_DATA_END:
             if (ch == '\r')
                 st->state = CK_DATA_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 st->state = CK_SIZE0;
             else
                 goto fail;
@@ -460,7 +467,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
             if (++st->trailer_len > HTTP_CHUNK_TRAILER_MAX) goto fail;
             if (ch == '\r')
                 st->state = CK_END_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 st->state = CK_DONE;
             else if (is(ch, C_TCHAR))
                 st->state = CK_TRAILER;
@@ -471,7 +478,7 @@ static ssize_t chunked_run(struct http_chunked *st, const char *buf, size_t len,
             if (++st->trailer_len > HTTP_CHUNK_TRAILER_MAX) goto fail;
             if (ch == '\r')
                 st->state = CK_TRAILER_LF;
-            else if (ch == '\n')
+            else if (ch == '\n' && st->bare_lf)
                 st->state = CK_TRAILER0;
             else if (!is(ch, C_VCHAR))
                 goto fail;

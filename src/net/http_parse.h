@@ -11,7 +11,8 @@
  *   HTTP_PARSE_ERROR    malformed (or too many headers); not recoverable.
  * Bounding the head size is the caller's job: it decides how many bytes it
  * is willing to buffer and treats PARTIAL at that size as an error.
- * Lines may end in CRLF or a bare LF. */
+ * Head lines may end in CRLF or a bare LF (RFC 9112 2.2); a request's
+ * chunk-size and trailer lines need CRLF (see struct http_chunked). */
 #ifndef MESHPERF_HTTP_PARSE_H
 #define MESHPERF_HTTP_PARSE_H
 
@@ -74,7 +75,11 @@ struct http_request {
     struct http_span path;   /* the request target as sent, e.g. "/a?b=1" */
     int minor_version;       /* 0 or 1 */
     int64_t content_length;  /* -1 if absent (no body unless chunked) */
-    bool chunked;            /* Transfer-Encoding: chunked */
+    bool chunked;            /* Transfer-Encoding ends in chunked: the framing */
+    bool te_other;           /* Transfer-Encoding also names another coding
+                              * ("gzip, chunked"): framed as chunked, but a
+                              * server that does not decode that coding
+                              * answers 501 (RFC 9112 6.1) */
     bool keep_alive;         /* as for responses */
     bool expect_continue;    /* "Expect: 100-continue" */
     size_t headers_len;      /* = the return value */
@@ -85,7 +90,11 @@ struct http_request {
  * missing or unknown version (only HTTP/1.0 and HTTP/1.1), header lines
  * without a colon or with a bad name, obs-fold (continuation lines),
  * malformed/conflicting Content-Length, Content-Length together with
- * Transfer-Encoding, a Transfer-Encoding that does not end in chunked. */
+ * Transfer-Encoding, a Transfer-Encoding that is empty, does not end in
+ * chunked, names chunked twice, or comes in an HTTP/1.0 request (all of
+ * which RFC 9112 6.1 and 6.3 make a 400). Method names, Host and the form
+ * of the target are the server's business (a well-formed head with an
+ * unknown method or without Host parses). */
 ssize_t http_parse_request(const char *buf, size_t len, struct http_request *r);
 
 /* First header named `name` (ASCII case-insensitive) among h[0..n), or
@@ -98,12 +107,17 @@ bool http_span_ieq(struct http_span s, const char *lit);
 
 /* Incremental decoder of a chunked body (RFC 9112 7.1). Initialise with
  * http_chunked_init; feed it the bytes that follow the head, in any split.
- * It keeps at most a few counters of state, never a copy of the input. */
+ * It keeps at most a few counters of state, never a copy of the input.
+ * Chunk-size, chunk-end and trailer lines must end in CRLF (a bare LF is
+ * an error: servers that disagree on it can be made to see different
+ * requests); a client reading responses may set bare_lf after init to
+ * accept a bare LF as well. */
 struct http_chunked {
     uint64_t remaining; /* payload bytes left in the current chunk */
     size_t line_len;    /* bytes seen of the current size/trailer line */
     size_t trailer_len; /* bytes of trailers seen so far (capped) */
     int state;          /* private */
+    bool bare_lf;       /* in: accept LF alone as a line end (false by init) */
     bool done;          /* set once the last chunk and trailers are consumed */
 };
 
@@ -115,7 +129,7 @@ void http_chunked_init(struct http_chunked *st);
 /* Consume as much of buf[0..len) as belongs to the chunked body; add the
  * payload bytes seen to *payload_bytes (not reset by the call). Returns the
  * number of bytes consumed (0..len) or HTTP_PARSE_ERROR (bad hex, size
- * overflow, bad CRLF, over-long line or trailers). Stops exactly after the
+ * overflow, bad or bare-LF line end, over-long line or trailers). Stops exactly after the
  * body once st->done is set, so pipelined bytes after it are left alone;
  * if len bytes are consumed and !st->done, feed more. Errors are sticky:
  * after HTTP_PARSE_ERROR every later call on st returns it too. */

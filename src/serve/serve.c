@@ -13,10 +13,21 @@
  * and write timeout, whichever the state needs.
  *
  * Each worker accepts up to its share of -max-connections
- * (ceil(max / threads)); a connection over the share is answered 503
- * ("too many connections") and closed at once, and counted in
- * meshperf_refused_connections_total. When accept itself fails for want of
- * descriptors, the listener pauses 50 ms.
+ * (ceil(max / threads)). At the share, the connection idle longest (IDLE:
+ * no request bytes, kept on a list in the order they went idle) is closed
+ * to make room; only when every connection has a request in progress is
+ * the new one answered 503 ("too many connections") and closed at once,
+ * and counted in meshperf_refused_connections_total. A fresh connection
+ * that sends nothing is closed after min(idle, header) timeout, and its
+ * first head is due header timeout after the accept; a kept-alive one
+ * waits up to the idle timeout between requests. When accept itself fails
+ * for want of descriptors, the listener pauses 50 ms.
+ *
+ * Before a body is read, a well-formed head may still be refused (and the
+ * connection closed): an unknown method 501, HTTP/1.1 without exactly one
+ * Host 400, a transfer coding other than chunked 501, a target that is
+ * not /path, http(s)://host/path (routed by its path) or OPTIONS's * 400.
+ * 1xx, 204 and 304 answers carry no body and no Content-Length.
  *
  * Lifecycle: serve_new binds every worker's listener; serve_run runs worker
  * 0 on the calling thread (its loop also reads the stop signals from a
@@ -51,6 +62,7 @@
 #define MAX_HEADERS  64
 #define ACCEPT_BATCH 256
 #define FILL_BLOCK   16384 /* echo size= bodies are written from this block */
+#define EVICT_SCAN   8     /* idle connections looked at for one to close at the cap */
 
 static char fill_data[FILL_BLOCK];
 static pthread_once_t fill_once = PTHREAD_ONCE_INIT;
@@ -69,6 +81,12 @@ static const char *reason(int code)
         return "Created";
     case 204:
         return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 404:
@@ -85,6 +103,8 @@ static const char *reason(int code)
         return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
     case 502:
         return "Bad Gateway";
     case 503:
@@ -158,11 +178,44 @@ void serve_conn_watch(struct serve_conn *c, unsigned mask)
     loop_mod(c->w->loop, c->fd, mask, conn_io, c);
 }
 
+/* The idle list: IDLE connections (no request bytes) in the order they
+ * became idle, so that its head is the one idle longest. */
+static void idle_link(struct serve_conn *c)
+{
+    struct serve_worker *w = c->w;
+    if (c->in_idle) return;
+    c->in_idle = true;
+    c->idle_next = NULL;
+    c->idle_prev = w->idle_tail;
+    if (w->idle_tail)
+        w->idle_tail->idle_next = c;
+    else
+        w->idle_head = c;
+    w->idle_tail = c;
+}
+
+static void idle_unlink(struct serve_conn *c)
+{
+    struct serve_worker *w = c->w;
+    if (!c->in_idle) return;
+    c->in_idle = false;
+    if (c->idle_prev)
+        c->idle_prev->idle_next = c->idle_next;
+    else
+        w->idle_head = c->idle_next;
+    if (c->idle_next)
+        c->idle_next->idle_prev = c->idle_prev;
+    else
+        w->idle_tail = c->idle_prev;
+    c->idle_prev = c->idle_next = NULL;
+}
+
 static void conn_close(struct serve_conn *c)
 {
     struct serve_worker *w = c->w;
     if (c->dead) return;
     c->dead = true;
+    idle_unlink(c);
     loop_timer_cancel(w->loop, &c->timer);
     loop_del(w->loop, c->fd);
     close(c->fd);
@@ -219,6 +272,25 @@ static void accept_refuse(struct serve_worker *w, int cfd)
     serve_counter_add(&w->stats->refused_conns, 1);
 }
 
+/* At the cap: close the connection idle longest to make room, if there is
+ * one with no request on its way (a peek finds no unread bytes; a peer
+ * that already closed is fine to close too). Looks at a few candidates
+ * only, so a flood cannot make accept scan every connection. Returns true
+ * when one was closed. */
+static bool idle_evict(struct serve_worker *w)
+{
+    int looked = 0;
+    for (struct serve_conn *c = w->idle_head; c && looked < EVICT_SCAN; c = c->idle_next) {
+        looked++;
+        char b;
+        ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) continue; /* a request is arriving: not idle after all */
+        conn_close(c);
+        return true;
+    }
+    return false;
+}
+
 /* The listener is readable: accept what is there (at most ACCEPT_BATCH per
  * wake-up, so that a flood cannot starve the connections; the loop is
  * level-triggered and comes back for the rest). */
@@ -237,7 +309,7 @@ static void accept_io(struct loop *l, int fd, unsigned ev, void *arg)
             }
             return;
         }
-        if (w->nconns >= w->max_conns) {
+        if (w->nconns >= w->max_conns && !idle_evict(w)) {
             accept_refuse(w, cfd);
             continue;
         }
@@ -251,12 +323,18 @@ static void accept_io(struct loop *l, int fd, unsigned ev, void *arg)
         c->fd = cfd;
         c->watch = LOOP_READ;
         c->state = C_IDLE;
+        c->fresh = true;
+        c->start = loop_now(l);
+        /* silent so far: the header timeout covers it too */
+        int64_t wait = w->s->cfg.idle_timeout_us;
+        if (w->s->cfg.header_timeout_us < wait) wait = w->s->cfg.header_timeout_us;
         loop_timer_init(&c->timer, conn_timer, c);
-        loop_timer_at(l, &c->timer, loop_now(l) + w->s->cfg.idle_timeout_us);
+        loop_timer_at(l, &c->timer, c->start + wait);
         c->next = w->conns;
         if (w->conns) w->conns->prev = c;
         w->conns = c;
         w->nconns++;
+        idle_link(c);
         serve_gauge_add(&w->stats->open_conns, 1);
     }
 }
@@ -276,15 +354,21 @@ int serve_conn_build(struct serve_conn *c, struct buf *dst, int status, const ch
     const char *conn = c->close_after ? "Connection: close\r\n"
                        : c->http10    ? "Connection: keep-alive\r\n"
                                       : "";
+    /* RFC 9110 15.2, 15.3.5, 15.4.5: 1xx, 204 and 304 end at the head:
+     * no body, and no Content-Length that could promise one */
+    bool nobody = status < 200 || status == 204 || status == 304;
     int rc = buf_append(dst, "HTTP/1.1 ", 9);
     if (!rc) rc = buf_put_u64(dst, (unsigned)status);
     if (!rc) rc = buf_append(dst, " ", 1);
     if (!rc) rc = buf_puts(dst, reason(status));
-    if (!rc) rc = buf_append(dst, "\r\nContent-Type: ", 16);
-    if (!rc) rc = buf_puts(dst, ctype);
-    if (!rc) rc = buf_append(dst, "\r\nContent-Length: ", 18);
-    if (!rc) rc = buf_put_u64(dst, (unsigned long long)(blen + fill));
     if (!rc) rc = buf_append(dst, "\r\n", 2);
+    if (!rc && !nobody) {
+        rc = buf_append(dst, "Content-Type: ", 14);
+        if (!rc) rc = buf_puts(dst, ctype);
+        if (!rc) rc = buf_append(dst, "\r\nContent-Length: ", 18);
+        if (!rc) rc = buf_put_u64(dst, (unsigned long long)(blen + fill));
+        if (!rc) rc = buf_append(dst, "\r\n", 2);
+    }
     if (!rc && extra) rc = buf_puts(dst, extra);
     if (!rc) rc = buf_puts(dst, conn);
     /* the request's id back, so a caller can match answers (its bytes were
@@ -295,9 +379,9 @@ int serve_conn_build(struct serve_conn *c, struct buf *dst, int status, const ch
         if (!rc) rc = buf_append(dst, "\r\n", 2);
     }
     if (!rc) rc = buf_append(dst, "\r\n", 2);
-    if (!rc && blen && !c->head_req) rc = buf_append(dst, body, blen);
+    if (!rc && blen && !c->head_req && !nobody) rc = buf_append(dst, body, blen);
     c->status = status;
-    c->fill_left = c->head_req ? 0 : fill;
+    c->fill_left = c->head_req || nobody ? 0 : fill;
     return rc;
 }
 
@@ -384,6 +468,7 @@ static void conn_send(struct serve_conn *c)
     c->delayed = false;
     if (c->rbuf.len == 0) {
         rbuf_put(c);
+        idle_link(c);
         loop_timer_at(w->loop, &c->timer, loop_now(w->loop) + w->s->cfg.idle_timeout_us);
     } else {
         c->state = C_HEAD;
@@ -414,6 +499,12 @@ static void route(struct serve_conn *c, const struct http_request *req, struct h
 {
     const struct serve_handlers *h = c->w->s->cfg.handlers;
     struct http_span path, query;
+    if (req->path.len == 1 && req->path.p[0] == '*') { /* OPTIONS * (request_check) */
+        c->path = SERVE_PATH_OTHER;
+        serve_conn_respond(c, 200, "text/plain", "", 0,
+                           "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH\r\n", 0);
+        return;
+    }
     serve_query_split(req->path, &path, &query);
     for (size_t i = 0; i < h->nroutes; i++) {
         const struct serve_route *r = &h->routes[i];
@@ -446,6 +537,49 @@ static void dispatch(struct serve_conn *c, const struct http_request *req, struc
     route(c, req, body);
 }
 
+/* The methods serve implements (RFC 9110 9.3 without CONNECT and TRACE,
+ * plus PATCH); method names are case-sensitive. */
+static bool method_known(struct http_span m)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (m.len == strlen(known[i]) && memcmp(m.p, known[i], m.len) == 0) return true;
+    return false;
+}
+
+/* What a well-formed head still may not ask (RFC 9110, 9112): returns 0,
+ * or the status to refuse it with and *why. Checked before the body is
+ * read, so the refusal closes the connection. */
+static int request_check(const struct http_request *req, const char **why)
+{
+    if (!method_known(req->method)) {
+        *why = "method not implemented (GET HEAD POST PUT DELETE OPTIONS PATCH are)";
+        return 501;
+    }
+    size_t hosts = 0;
+    for (size_t i = 0; i < req->num_headers; i++)
+        hosts += http_span_ieq(req->headers[i].name, "host");
+    if (hosts > 1 || (hosts == 0 && req->minor_version == 1)) {
+        *why = hosts ? "more than one Host header" : "HTTP/1.1 request without a Host header";
+        return 400;
+    }
+    if (req->te_other) {
+        *why = "transfer coding not implemented (only chunked is)";
+        return 501;
+    }
+    struct http_span path, query;
+    serve_query_split(req->path, &path, &query);
+    bool origin = req->path.p[0] == '/';
+    bool absolute = !origin && path.p != req->path.p; /* the split skipped http(s)://host */
+    bool asterisk = req->path.len == 1 && req->path.p[0] == '*' && req->method.len == 7 &&
+                    memcmp(req->method.p, "OPTIONS", 7) == 0;
+    if (!origin && !absolute && !asterisk) {
+        *why = "bad request target (want /path, http://host/path, or * with OPTIONS)";
+        return 400;
+    }
+    return 0;
+}
+
 /* Parse and dispatch what rbuf holds, request after request, until more
  * bytes are needed or a handler went asynchronous. */
 static void conn_process(struct serve_conn *c)
@@ -468,6 +602,12 @@ static void conn_process(struct serve_conn *c)
         }
         if ((int64_t)h > cfg->max_header_bytes) {
             conn_refuse(c, 431, "request head too large");
+            break;
+        }
+        const char *why;
+        int refuse = request_check(&req, &why);
+        if (refuse) {
+            conn_refuse(c, refuse, why);
             break;
         }
         if (req.content_length > cfg->max_body_bytes) {
@@ -582,8 +722,13 @@ static void conn_readable(struct serve_conn *c)
         c->rbuf.len += (size_t)n;
         c->rbuf.data[c->rbuf.len] = '\0';
         if (c->state == C_IDLE) {
+            /* a fresh connection's first head is due header_timeout after
+             * the accept, a kept-alive one's after its first byte */
+            mono_us from = c->fresh ? c->start : loop_now(w->loop);
             c->state = C_HEAD;
-            loop_timer_at(w->loop, &c->timer, loop_now(w->loop) + w->s->cfg.header_timeout_us);
+            c->fresh = false;
+            idle_unlink(c);
+            loop_timer_at(w->loop, &c->timer, from + w->s->cfg.header_timeout_us);
         }
         conn_process(c);
         if (c->dead) return;

@@ -13,8 +13,10 @@
  * Limits: heads over max_header_bytes get 431, bodies over max_body_bytes
  * 413, malformed requests 400, a head not complete within header_timeout
  * 408; each of these closes the connection. An idle keep-alive connection
- * is closed after idle_timeout. A connection over max_connections (each
- * worker takes its even share) is answered 503 and closed at once.
+ * is closed after idle_timeout, a new one that sends nothing after
+ * min(idle, header) timeout. At max_connections (each worker takes its even
+ * share) the connection idle longest is closed to make room; if none is
+ * idle, the new one is answered 503 and closed at once.
  *
  * Every response to a request that carried x-request-id carries it back
  * (and "/" forwards it to every backend), so a caller can see that an id

@@ -297,24 +297,78 @@ static void bconn_io(struct loop *l, int fd, unsigned ev, void *arg);
 static void bconn_send(struct serve_bconn *bc);
 static int bconn_open(struct serve_pool *pool, struct serve_call *call);
 
-/* End call with outcome; the connection (if any) is already detached. */
-static void call_finish(struct serve_call *call, enum serve_outcome o, int status)
+const char *serve_call_describe(const struct serve_call *call, char *out, size_t len)
+{
+    static const char *const what[] = {
+        [SERVE_FAIL_TIMEOUT] = "timeout",
+        [SERVE_FAIL_REFUSED] = "refused",
+        [SERVE_FAIL_CONNECT] = "connect failed",
+        [SERVE_FAIL_TLS] = "TLS handshake failed",
+        [SERVE_FAIL_WRITE] = "request write failed",
+        [SERVE_FAIL_CLOSED] = "closed before answering",
+        [SERVE_FAIL_HEAD_CUT] = "closed inside the response head",
+        [SERVE_FAIL_HEAD_BAD] = "malformed response head",
+        [SERVE_FAIL_HEAD_BIG] = "response head too large",
+        [SERVE_FAIL_BODY_BAD] = "malformed body",
+        [SERVE_FAIL_BODY_CUT] = "closed inside the body",
+        [SERVE_FAIL_TRAILING] = "unasked bytes after the response",
+        [SERVE_FAIL_NOMEM] = "out of memory",
+    };
+    unsigned f = call->fail;
+    if (call->outcome == SERVE_OK)
+        snprintf(out, len, "ok");
+    else if (f == SERVE_FAIL_STATUS)
+        snprintf(out, len, "%d", call->status);
+    else if (f < sizeof what / sizeof what[0] && what[f] && call->status > 0)
+        snprintf(out, len, "%s after a %d head", what[f], call->status);
+    else if (f < sizeof what / sizeof what[0] && what[f])
+        snprintf(out, len, "%s", what[f]);
+    else
+        snprintf(out, len, "error");
+    return out;
+}
+
+/* The outcome a failure reason is counted under in /metrics. */
+static enum serve_outcome fail_outcome(enum serve_fail f)
+{
+    return f == SERVE_FAIL_TIMEOUT   ? SERVE_TIMEOUT
+           : f == SERVE_FAIL_REFUSED ? SERVE_REFUSED
+                                     : SERVE_ERROR;
+}
+
+/* End call: a complete response with status (fail NONE or STATUS, from
+ * the status), or a failure f; the connection (if any) is already
+ * detached. */
+static void call_finish(struct serve_call *call, enum serve_fail f, int status)
 {
     if (call->finished) return;
     call->finished = true;
     loop_timer_cancel(call->cl->loop, &call->timer);
+    if (f == SERVE_FAIL_NONE || f == SERVE_FAIL_STATUS)
+        f = status == 200 ? SERVE_FAIL_NONE : SERVE_FAIL_STATUS;
+    enum serve_outcome o = f == SERVE_FAIL_NONE ? SERVE_OK : fail_outcome(f);
     call->outcome = (uint8_t)o;
+    call->fail = (uint8_t)f;
     call->status = status;
     call->fn(call->arg, call->backend, o, status);
 }
 
-/* Report o/status from the loop, not from the current stack. */
-static void call_fail_later(struct serve_call *call, enum serve_outcome o, int status)
+/* Report failure f from the loop, not from the current stack. */
+static void call_fail_later(struct serve_call *call, enum serve_fail f)
 {
-    call->outcome = (uint8_t)o;
-    call->status = status;
+    call->fail = (uint8_t)f;
+    call->status = 0;
     call->early = true; /* the timer delivers this instead of a timeout */
     loop_timer_at(call->cl->loop, &call->timer, 0);
+}
+
+/* The failure a connect error rc (negative errno) stands for. */
+static enum serve_fail connect_fail(int rc)
+{
+    return rc == -ECONNREFUSED ? SERVE_FAIL_REFUSED
+           : rc == -ENOMEM     ? SERVE_FAIL_NOMEM
+           : rc == -EPROTO     ? SERVE_FAIL_TLS
+                               : SERVE_FAIL_CONNECT;
 }
 
 static void pool_unwait(struct serve_pool *pool, struct serve_call *call)
@@ -334,7 +388,7 @@ static void call_timer(struct loop *l, struct loop_timer *t)
     struct serve_call *call = t->arg;
     struct serve_client *c = call->cl;
     if (call->early) { /* an immediate failure scheduled by call_fail_later */
-        call_finish(call, (enum serve_outcome)call->outcome, call->status);
+        call_finish(call, (enum serve_fail)call->fail, 0);
         return;
     }
     struct serve_pool *pool = &c->pools[call->backend][call->replica];
@@ -345,7 +399,7 @@ static void call_timer(struct loop *l, struct loop_timer *t)
         bc->call = NULL;
         bconn_close(bc);
     }
-    call_finish(call, SERVE_TIMEOUT, 0);
+    call_finish(call, SERVE_FAIL_TIMEOUT, 0);
     pool_pump(pool);
 }
 
@@ -393,7 +447,7 @@ void serve_client_start(struct serve_client *c, struct serve_call *call, size_t 
     call->replica = c->rr[backend]++ % b->nreplicas;
     struct serve_pool *pool = &c->pools[backend][call->replica];
     if (loop_timer_at(c->loop, &call->timer, mono_now() + c->timeout_us) < 0) {
-        call_fail_later(call, SERVE_ERROR, 0);
+        call_fail_later(call, SERVE_FAIL_NOMEM);
         return;
     }
     if (pool->idle) {
@@ -402,7 +456,7 @@ void serve_client_start(struct serve_client *c, struct serve_call *call, size_t 
     }
     if (pool->nconns < (size_t)c->pool_max) {
         int rc = bconn_open(pool, call);
-        if (rc < 0) call_fail_later(call, rc == -ECONNREFUSED ? SERVE_REFUSED : SERVE_ERROR, 0);
+        if (rc < 0) call_fail_later(call, connect_fail(rc));
         return;
     }
     call->waiting = true;
@@ -425,7 +479,7 @@ static void pool_pump(struct serve_pool *pool)
             int rc = bconn_open(pool, call);
             if (rc < 0) {
                 loop_timer_cancel(pool->cl->loop, &call->timer);
-                call_fail_later(call, rc == -ECONNREFUSED ? SERVE_REFUSED : SERVE_ERROR, 0);
+                call_fail_later(call, connect_fail(rc));
             }
         }
     }
@@ -468,8 +522,9 @@ static int bconn_open(struct serve_pool *pool, struct serve_call *call)
     return 0;
 }
 
-/* Detach and end bc's call with o/status; keep bc if reusable, else close. */
-static void bconn_done(struct serve_bconn *bc, enum serve_outcome o, int status, bool reusable)
+/* Detach and end bc's call with f/status (call_finish); keep bc if
+ * reusable, else close. */
+static void bconn_done(struct serve_bconn *bc, enum serve_fail f, int status, bool reusable)
 {
     struct serve_pool *pool = bc->pool;
     struct serve_call *call = bc->call;
@@ -484,13 +539,13 @@ static void bconn_done(struct serve_bconn *bc, enum serve_outcome o, int status,
     } else {
         bconn_close(bc);
     }
-    if (call) call_finish(call, o, status);
+    if (call) call_finish(call, f, status);
     pool_pump(pool);
 }
 
 /* The connection broke. Retry once on a fresh connection when it was a
  * reused one that had not answered anything yet (a stale keep-alive). */
-static void bconn_broken(struct serve_bconn *bc, enum serve_outcome o)
+static void bconn_broken(struct serve_bconn *bc, enum serve_fail f)
 {
     struct serve_call *call = bc->call;
     struct serve_pool *pool = bc->pool;
@@ -501,12 +556,12 @@ static void bconn_broken(struct serve_bconn *bc, enum serve_outcome o)
         bconn_close(bc);
         int rc = bconn_open(pool, call);
         if (rc < 0) {
-            call_finish(call, rc == -ECONNREFUSED ? SERVE_REFUSED : SERVE_ERROR, 0);
+            call_finish(call, connect_fail(rc), 0);
             pool_pump(pool);
         }
         return;
     }
-    bconn_done(bc, o, 0, false);
+    bconn_done(bc, f, 0, false);
 }
 
 static void bconn_send(struct serve_bconn *bc)
@@ -523,7 +578,7 @@ static void bconn_send(struct serve_bconn *bc)
     }
     if (!rc) rc = buf_puts(&bc->wbuf, "\r\n");
     if (rc) {
-        bconn_done(bc, SERVE_ERROR, 0, false);
+        bconn_done(bc, SERVE_FAIL_NOMEM, 0, false);
         return;
     }
     bc->woff = 0;
@@ -535,17 +590,25 @@ static void bconn_send(struct serve_bconn *bc)
 }
 
 /* Frame what bc->rbuf holds and drop what the framer consumed. Returns 1
- * when the response is complete, 0 for more, -1 on a framing error, an
- * over-long head, or bytes after the response (http_frame.h's rule: the
- * connection is closed and the call fails, as before). */
+ * when the response is complete, 0 for more, or minus the failure: a
+ * malformed head or body, an over-long head, or bytes after the response
+ * (http_frame.h's rule: the connection is closed and the call fails).
+ * Interim 1xx heads are skipped by the framer. */
 static int bconn_frame(struct serve_bconn *bc)
 {
     ssize_t n = http_frame_feed(&bc->fr, bc->rbuf.data, bc->rbuf.len);
-    if (n < 0) return -1;
+    if (n < 0) return bc->fr.status ? -SERVE_FAIL_BODY_BAD : -SERVE_FAIL_HEAD_BAD;
     buf_consume(&bc->rbuf, (size_t)n);
-    if (bc->fr.state == HTTP_FRAME_HEAD) return bc->rbuf.len >= HEAD_MAX ? -1 : 0;
-    if (bc->fr.trailing) return -1;
+    if (bc->fr.state == HTTP_FRAME_HEAD) return bc->rbuf.len >= HEAD_MAX ? -SERVE_FAIL_HEAD_BIG : 0;
+    if (bc->fr.trailing) return -SERVE_FAIL_TRAILING;
     return bc->fr.state == HTTP_FRAME_DONE;
+}
+
+/* The connection ended (or broke) with bc's response incomplete. */
+static enum serve_fail bconn_cut(const struct serve_bconn *bc)
+{
+    if (bc->fr.state != HTTP_FRAME_HEAD) return SERVE_FAIL_BODY_CUT;
+    return bc->got_bytes ? SERVE_FAIL_HEAD_CUT : SERVE_FAIL_CLOSED;
 }
 
 static void bconn_readable(struct serve_bconn *bc)
@@ -553,7 +616,8 @@ static void bconn_readable(struct serve_bconn *bc)
     struct serve_client *c = bc->pool->cl;
     for (;;) {
         if (buf_reserve(&bc->rbuf, READ_CHUNK) < 0) {
-            bconn_done(bc, SERVE_ERROR, 0, false);
+            bool head = bc->fr.state == HTTP_FRAME_HEAD;
+            bconn_done(bc, head ? SERVE_FAIL_HEAD_BIG : SERVE_FAIL_NOMEM, 0, false);
             return;
         }
         ssize_t n =
@@ -565,11 +629,11 @@ static void bconn_readable(struct serve_bconn *bc)
         }
         if (n == 0 && bc->fr.state == HTTP_FRAME_EOF) {
             http_frame_eof(&bc->fr);
-            bconn_done(bc, bc->fr.status == 200 ? SERVE_OK : SERVE_ERROR, bc->fr.status, false);
+            bconn_done(bc, SERVE_FAIL_STATUS, bc->fr.status, false);
             return;
         }
         if (n <= 0) {
-            bconn_broken(bc, SERVE_ERROR);
+            bconn_broken(bc, bconn_cut(bc));
             return;
         }
         bc->got_bytes = true;
@@ -577,11 +641,11 @@ static void bconn_readable(struct serve_bconn *bc)
         int done = bconn_frame(bc);
         int status = bc->fr.state == HTTP_FRAME_HEAD ? 0 : bc->fr.status;
         if (done < 0) {
-            bconn_done(bc, SERVE_ERROR, status, false);
+            bconn_done(bc, (enum serve_fail) - done, status, false);
             return;
         }
         if (done) {
-            bconn_done(bc, status == 200 ? SERVE_OK : SERVE_ERROR, status, bc->fr.keep_alive);
+            bconn_done(bc, SERVE_FAIL_STATUS, status, bc->fr.keep_alive);
             return;
         }
     }
@@ -605,7 +669,7 @@ static void bconn_io(struct loop *l, int fd, unsigned ev, void *arg)
         int rc = sock_connect_finish(fd);
         if (rc == -EINPROGRESS) return;
         if (rc < 0) {
-            bconn_done(bc, rc == -ECONNREFUSED ? SERVE_REFUSED : SERVE_ERROR, 0, false);
+            bconn_done(bc, connect_fail(rc), 0, false);
             return;
         }
         bc->state = BC_HANDSHAKE;
@@ -618,7 +682,7 @@ static void bconn_io(struct loop *l, int fd, unsigned ev, void *arg)
             return;
         }
         if (rc < 0) {
-            bconn_done(bc, SERVE_ERROR, 0, false);
+            bconn_done(bc, SERVE_FAIL_TLS, 0, false);
             return;
         }
         bconn_send(bc);
@@ -632,7 +696,7 @@ static void bconn_io(struct loop *l, int fd, unsigned ev, void *arg)
                 return;
             }
             if (n < 0) {
-                bconn_broken(bc, SERVE_ERROR);
+                bconn_broken(bc, SERVE_FAIL_WRITE);
                 return;
             }
             bc->woff += (size_t)n;

@@ -72,10 +72,32 @@ void serve_backends_free(struct serve_backends *b);
 struct serve_client;
 struct serve_bconn;
 
+/* What made a call fail (serve_call.fail), for the message a fan-out
+ * answers with: serve_call_describe. */
+enum serve_fail {
+    SERVE_FAIL_NONE,     /* SERVE_OK */
+    SERVE_FAIL_STATUS,   /* a complete response whose status is not 200 */
+    SERVE_FAIL_TIMEOUT,  /* the call's deadline passed */
+    SERVE_FAIL_REFUSED,  /* connection refused */
+    SERVE_FAIL_CONNECT,  /* another connect error */
+    SERVE_FAIL_TLS,      /* TLS set-up or handshake failed */
+    SERVE_FAIL_WRITE,    /* the request could not be written */
+    SERVE_FAIL_CLOSED,   /* closed (or reset) before any response byte */
+    SERVE_FAIL_HEAD_CUT, /* closed inside the response head */
+    SERVE_FAIL_HEAD_BAD, /* malformed response head */
+    SERVE_FAIL_HEAD_BIG, /* response head over the cap */
+    SERVE_FAIL_BODY_BAD, /* malformed (chunked) body after a good head */
+    SERVE_FAIL_BODY_CUT, /* closed before the body was complete */
+    SERVE_FAIL_TRAILING, /* bytes after the complete response */
+    SERVE_FAIL_NOMEM,    /* out of memory or timers */
+};
+
 /* Called once per call when it ends: outcome SERVE_OK (status 200),
- * SERVE_ERROR (another status: status > 0; or a broken response /
- * connection: status 0), SERVE_TIMEOUT, SERVE_REFUSED. Never called from
- * inside serve_client_start. */
+ * SERVE_ERROR (another status, or a broken response / connection: then
+ * call->fail says what broke, and status is the final head's status if
+ * one was read, else 0), SERVE_TIMEOUT, SERVE_REFUSED. Interim 1xx heads
+ * are skipped, not an outcome. Never called from inside
+ * serve_client_start. */
 typedef void serve_call_fn(void *arg, size_t backend, enum serve_outcome outcome, int status);
 
 /* One call; the caller owns the storage and keeps it until the callback. */
@@ -89,10 +111,18 @@ struct serve_call {
     size_t rid_len;
     struct loop_timer timer; /* deadline, or an immediate failure */
     size_t backend, replica;
-    int status;
+    int status; /* the final status once a head was read, else 0 */
     uint8_t outcome;
+    uint8_t fail; /* enum serve_fail */
     bool retried, waiting, finished, early;
 };
+
+/* One line saying how a finished call ended, into out (len bytes,
+ * NUL-terminated, cut to fit): "ok", the status ("503") when a complete
+ * answer was not 200, else what failed, naming the status when a head had
+ * been read ("malformed body after a 200 head", "timeout", "refused", ...).
+ * Returns out. */
+const char *serve_call_describe(const struct serve_call *call, char *out, size_t len);
 
 /* A client for backends b (borrowed: must outlive the client) on loop l.
  * pool_max: connections per replica; timeout_us: per call; tls: context

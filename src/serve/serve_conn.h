@@ -43,6 +43,7 @@ struct serve_fanout; /* serve_handlers.c */
 struct serve_conn {
     struct serve_worker *w;
     struct serve_conn *prev, *next;
+    struct serve_conn *idle_prev, *idle_next; /* the worker's idle list, while idle */
     struct buf rbuf;
     struct buf wbuf; /* response bytes the socket refused, or a delayed response */
     size_t woff;
@@ -61,6 +62,8 @@ struct serve_conn {
     uint16_t guard; /* entry points on the stack; free is deferred past them */
     uint8_t state, path, watch;
     bool close_after, in_process, head_req, delayed, http10, dead;
+    bool fresh;   /* accepted, no byte read yet (c->start: when accepted) */
+    bool in_idle; /* on the worker's idle list */
 };
 
 struct serve_worker {
@@ -72,8 +75,9 @@ struct serve_worker {
     struct serve_rest_inbox *inbox;
     struct serve_stats *stats;
     struct serve_client *client;
-    struct serve_conn *conns;  /* list of all open connections */
-    struct serve_fanout *fans; /* fan-outs still running */
+    struct serve_conn *conns;                 /* list of all open connections */
+    struct serve_conn *idle_head, *idle_tail; /* IDLE ones, longest idle first */
+    struct serve_fanout *fans;                /* fan-outs still running */
     size_t nconns, max_conns;
     bool accepting, draining;
     struct loop_timer accept_timer, drain_timer;
@@ -111,8 +115,10 @@ void serve_conn_watch(struct serve_conn *c, unsigned mask);
 /* Append a response head + body to dst for c's request: status, ctype,
  * body[0..blen) (left out for HEAD), extra header lines each ending in CRLF
  * (may be NULL), fill = size= payload bytes to follow from a shared block
- * (not in dst). Adds Connection and x-request-id (if the request had one).
- * Sets c->status and c->fill_left. 0, or -ENOBUFS past dst's cap. */
+ * (not in dst). A 1xx, 204 or 304 gets neither Content-Type nor
+ * Content-Length, and no body or fill whatever the arguments say. Adds
+ * Connection and x-request-id (if the request had one). Sets c->status
+ * and c->fill_left. 0, or -ENOBUFS past dst's cap. */
 int serve_conn_build(struct serve_conn *c, struct buf *dst, int status, const char *ctype,
                      const char *body, size_t blen, const char *extra, uint64_t fill);
 

@@ -180,6 +180,14 @@ int serve_echo_parse(const char *query, size_t len, const struct serve_echo_limi
         } else if (name[0] == 's' && name[1] == 't') {
             if (serve_choices_parse(val, parse_status, &e->status, why, sizeof why) < 0)
                 return errbuf_set(err, errlen, "echo knob status=%s: %s", val, why);
+            /* a 1xx is interim (101 would promise a protocol switch): the
+             * answer to the request would still have to follow */
+            for (size_t i = 0; i < e->status.n; i++)
+                if (e->status.value[i] < 200)
+                    return errbuf_set(err, errlen,
+                                      "echo knob status=%s: %lld is an interim (1xx) status, "
+                                      "not an answer; use 200..999",
+                                      val, (long long)e->status.value[i]);
         } else if (name[0] == 's') {
             char *endp;
             errno = 0;

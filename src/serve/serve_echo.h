@@ -4,10 +4,13 @@
  *   delay=10ms                 always wait 10 ms before answering
  *   delay=150us:10,2ms:5       10 % of requests wait 150 us, 5 % wait 2 ms,
  *                              the remaining 85 % do not wait
- *   status=503                 answer 503
+ *   status=503                 answer 503 (200..999; an interim 1xx,
+ *                              101 included, is refused with 400)
  *   status=503:5,429:10        5 % 503, 10 % 429, the rest 200
  *   size=1024                  a body of 1024 bytes (else the request body
- *                              is echoed back)
+ *                              is echoed back); 204 and 304 answers carry
+ *                              no body and no Content-Length whatever
+ *                              size= says (HTTP forbids one)
  *   header=K:V                 add a response header (repeatable; not
  *                              Content-Length, Transfer-Encoding or
  *                              Connection, which the server sets)

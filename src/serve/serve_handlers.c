@@ -192,15 +192,8 @@ static void fan_done(void *arg, size_t backend, enum serve_outcome o, int status
         for (size_t i = 0; i < f->n; i++) {
             const struct serve_call *call = &f->calls[i];
             if (call->outcome == SERVE_OK) continue;
-            char what[32];
-            if (call->outcome == SERVE_TIMEOUT)
-                snprintf(what, sizeof what, "timeout");
-            else if (call->outcome == SERVE_REFUSED)
-                snprintf(what, sizeof what, "refused");
-            else if (call->status > 0)
-                snprintf(what, sizeof what, "%d", call->status);
-            else
-                snprintf(what, sizeof what, "error");
+            char what[64];
+            serve_call_describe(call, what, sizeof what);
             if (!first) buf_puts(&body, ", ");
             first = false;
             json_escape(&body, bs->b[i].name, strlen(bs->b[i].name));

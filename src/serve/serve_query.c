@@ -58,8 +58,35 @@ bool serve_query_key_is(struct http_span key, const char *lit)
     return key.len == n && memcmp(key.p, lit, n) == 0;
 }
 
+/* Length of an "http://" or "https://" prefix of t (any case), else 0. */
+static size_t scheme_len(struct http_span t)
+{
+    static const char http[] = "http";
+    size_t i = 0;
+    for (; i < 4; i++)
+        if (i >= t.len || (t.p[i] | 0x20) != http[i]) return 0;
+    if (i < t.len && (t.p[i] | 0x20) == 's') i++;
+    if (t.len - i < 3 || memcmp(t.p + i, "://", 3) != 0) return 0;
+    return i + 3;
+}
+
 void serve_query_split(struct http_span target, struct http_span *path, struct http_span *query)
 {
+    size_t sl = target.len && target.p[0] != '/' ? scheme_len(target) : 0;
+    if (sl) { /* absolute-form: skip the authority */
+        size_t i = sl;
+        while (i < target.len && target.p[i] != '/' && target.p[i] != '?')
+            i++;
+        target.p += i;
+        target.len -= i;
+        if (target.len == 0 || target.p[0] == '?') {
+            path->p = "/";
+            path->len = 1;
+            query->p = target.len ? target.p + 1 : target.p;
+            query->len = target.len ? target.len - 1 : 0;
+            return;
+        }
+    }
     const char *q = memchr(target.p, '?', target.len);
     path->p = target.p;
     path->len = q ? (size_t)(q - target.p) : target.len;

@@ -31,7 +31,10 @@ ssize_t serve_query_decode(struct http_span s, char *out, size_t outlen);
 bool serve_query_key_is(struct http_span key, const char *lit);
 
 /* Split a request target into path and query (query excludes the '?';
- * empty if none). */
+ * empty if none). An absolute-form target ("http://host:1/a?b", RFC 9112
+ * 3.2.2; scheme http or https, any case) gives the path and query after
+ * its authority, and "/" (a static string) when it has no path. Spans
+ * point into target (or at that static "/"). */
 void serve_query_split(struct http_span target, struct http_span *path, struct http_span *query);
 
 #endif

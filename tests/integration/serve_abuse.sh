@@ -64,7 +64,7 @@ expect_eq "the server is still up" "$(curl -s -o /dev/null -w '%{http_code}' "$U
 big=$(head -c 6000 /dev/zero | tr '\0' a)
 out=$(printf 'GET / HTTP/1.1\r\nX-Big: %s\r\n\r\n' "$big" | raw "$P")
 expect_match "head over -max-header-bytes -> 431 and close" "$out" '^HTTP/1.1 431 .* closed '
-out=$(printf 'POST /echo HTTP/1.1\r\nContent-Length: 20000\r\n\r\n' | raw "$P")
+out=$(printf 'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n' | raw "$P")
 expect_match "body over -max-body-bytes -> 413 and close" "$out" '^HTTP/1.1 413 .* closed '
 code=$(head -c 20000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
     --data-binary @- "$U:$P/echo")

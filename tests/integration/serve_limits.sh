@@ -1,6 +1,8 @@
 # Integration: `meshperf serve` limits and threads: -max-connections N
-# holds N keep-alive connections, refuses the ones over N at once (503 and
-# close, counted in /metrics) and serves again once the N have gone;
+# holds N connections each with a request in progress, refuses the ones
+# over N at once (503 and close, counted in /metrics: an idle one would be
+# closed to make room instead, see serve_idle.sh) and serves again once the
+# N have gone;
 # -threads 2 runs two workers that serve leaf and fan-out requests, sum
 # their counters on /metrics, and drain an in-flight request then exit 0
 # on SIGTERM.
@@ -9,9 +11,10 @@
 . "$(dirname "$0")/serve_lib.bash"
 U=http://127.0.0.1
 
-# hold.py PORT N K: hold N connections (each answers /health on keep-alive),
-# then open K more and report what each got and how fast; then scrape
-# /metrics over held connection 0 (a new one would be refused) and close.
+# hold.py PORT N K: hold N connections (each answers /health on keep-alive,
+# then has a 2 s echo delay in progress), then open K more and report what
+# each got and how fast; then read the delayed answers, scrape /metrics over
+# held connection 0 (a new one would be refused) and close.
 cat >"$T/hold.py" <<'PY'
 import socket, sys, time
 port, n, k = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -42,6 +45,7 @@ for i in range(n):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     status, _ = request(s, "/health")
     print("held", i, status.replace(" ", "_"))
+    s.sendall(b"GET /echo?delay=2s HTTP/1.1\r\nHost: t\r\n\r\n")  # busy, not idle
     held.append(s)
 for i in range(k):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -61,6 +65,13 @@ for i in range(k):
         what = "timeout"
     print("extra", i, what.replace(" ", "_"), "%.3f" % (time.monotonic() - t0))
     s.close()
+def response(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    return data.split(b"\r\n", 1)[0].decode()
+for i, s in enumerate(held):
+    print("delayed", i, response(s).replace(" ", "_"))
 _, body = request(held[0], "/metrics")
 for line in body.splitlines():
     if line.startswith(("meshperf_refused_connections_total", "meshperf_open_connections")):
@@ -69,11 +80,12 @@ for s in held:
     s.close()
 PY
 
-start_node m -max-connections 3 -threads 1 || exit 1
+start_node m -max-connections 3 -threads 1 -max-delay 5s || exit 1
 python3 "$T/hold.py" "$PORT_m" 3 2 >"$T/hold.out" 2>&1
 expect_eq "3 connections held, each served" "$(grep -c '^held [0-9] HTTP/1.1_200' "$T/hold.out")" 3
 expect_eq "both connections over the limit got 503" \
     "$(grep -cE '^extra [0-9] HTTP/1.1_503_' "$T/hold.out")" 2
+expect_eq "the held requests were answered" "$(grep -c '^delayed [0-9] HTTP/1.1_200' "$T/hold.out")" 3
 slowest=$(awk '/^extra/ { if ($4 > m) m = $4 } END { printf "%.3f", m + 0 }' "$T/hold.out")
 expect_range "refused at once, not left in the backlog (slowest, s)" "$slowest" 0 1.5
 expect_eq "refusals counted in /metrics" \

@@ -124,6 +124,9 @@ static void test_chunked(void **state)
     check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"), false, false, MORE);
     check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), false, false, ERR);
     check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n"), false, false, ERR);
+    /* a client is lenient: bare-LF chunk lines are accepted in responses */
+    check(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n"), false, false,
+          OK(200, true, false, 58, 47));
 }
 
 static void test_close_delimited(void **state)

@@ -3,7 +3,8 @@
  * (picohttpparser's technique), so reading even one byte past the end
  * crashes; every proper prefix of a valid head must be PARTIAL; chunked
  * bodies fed byte by byte and in two pieces split anywhere must give the
- * same result as all at once. */
+ * same result as all at once, in the strict (CRLF) and the lenient
+ * (bare_lf) mode. */
 #include "cm.h"
 
 #include <stdio.h>
@@ -314,12 +315,37 @@ static void test_request_invalid(void **state)
     req_bad(S("GET / HTTP/1.1\r\nHost: x\r\n y\r\n\r\n"));
     req_bad(S("GET / HTTP/1.1\r\nHost: x\0y\r\n\r\n"));
     req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"));
+    req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"));
+    req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n"));
+    req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n"));
+    req_bad(S("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"));
     req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"));
     req_bad(
         S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"));
     req_bad(S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"));
     req_bad(S("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"));
     req_bad(S("POST / HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n"));
+}
+
+/* Transfer-Encoding that ends in chunked but names another coding parses
+ * (the framing is known), flagged for the server's 501. */
+static void test_request_te_other(void **state)
+{
+    struct http_request r;
+    struct http_header h[8];
+    req_ok(S("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), &r, h);
+    assert_true(r.chunked);
+    assert_true(r.te_other);
+    req_ok(S("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"),
+           &r, h);
+    assert_true(r.chunked && r.te_other);
+    req_ok(S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked;x=1\r\n\r\n"), &r, h);
+    assert_true(r.chunked && r.te_other);
+    req_ok(S("POST / HTTP/1.1\r\nTransfer-Encoding: CHUNKED\r\n\r\n"), &r, h);
+    assert_true(r.chunked);
+    assert_false(r.te_other);
+    req_ok(S("GET / HTTP/1.1\r\nHost: h\r\n\r\n"), &r, h);
+    assert_false(r.chunked || r.te_other);
 }
 
 static void test_request_partial_and_cap(void **state)
@@ -362,12 +388,21 @@ struct ck_result {
     size_t data_len;
 };
 
+/* The decoder's mode for the ck_* helpers: strict unless a test says. */
+static bool ck_lenient;
+
+static void ck_init(struct http_chunked *st)
+{
+    http_chunked_init(st);
+    st->bare_lf = ck_lenient;
+}
+
 /* Feed s[0..n) in pieces of at most `step` bytes (0 = all at once), each
  * piece placed before the guard page; feed stops at done or error. */
 static void ck_feed(const char *s, size_t n, size_t step, bool use_next, struct ck_result *out)
 {
     struct http_chunked st;
-    http_chunked_init(&st);
+    ck_init(&st);
     memset(out, 0, sizeof *out);
     size_t off = 0;
     while (off < n && !st.done) {
@@ -422,7 +457,7 @@ static void ck_all_ways(const char *s, size_t n, struct ck_result *whole)
     /* two pieces split at every point */
     for (size_t cut = 1; cut < n; cut++) {
         struct http_chunked st;
-        http_chunked_init(&st);
+        ck_init(&st);
         size_t pay = 0;
         ssize_t a = http_chunked_feed(&st, guarded(s, cut), cut, &pay);
         if (a == HTTP_PARSE_ERROR) {
@@ -473,9 +508,37 @@ static void test_chunked_valid(void **state)
     ck_ok(S("5;name=val;x\r\nhello\r\n6 \r\n world\r\n0\r\nTrailer: x\r\nT2: y\r\n\r\nNEXT"), 4,
           "hello world");
     ck_ok(S("A\r\n0123456789\r\n00\r\n\r\n"), 0, "0123456789");
-    ck_ok(S("a\n0123456789\n0\n\n"), 0, "0123456789");
     ck_ok(S("0005 ; x=\"q\"\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n"), 16, "hello");
     ck_ok(S("1\r\nx\r\n1\r\ny\r\n1\r\nz\r\n0\r\n\r\n"), 0, "xyz");
+}
+
+/* Bare LF line ends: refused by default (requests), accepted with
+ * bare_lf (a client's leniency). */
+static void test_chunked_bare_lf(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t extra;
+        const char *payload;
+    } cases[] = {
+        {"a\n0123456789\n0\n\n", 0, "0123456789"},
+        {"5\nhello\r\n0\r\n\r\n", 0, "hello"},
+        {"5\r\nhello\n0\r\n\r\n", 0, "hello"},
+        {"5;e=1\nhello\r\n0\r\n\r\n", 0, "hello"},
+        {"5 \nhello\r\n0\r\n\r\n", 0, "hello"},
+        {"0\r\n\nX", 1, ""},
+        {"0\r\nT: y\n\r\n", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].s);
+        ck_lenient = false;
+        ck_bad(cases[i].s, n);
+        ck_lenient = true;
+        ck_ok(cases[i].s, n, cases[i].extra, cases[i].payload);
+    }
+    ck_lenient = false;
+    /* CRLF everywhere is fine in both modes */
+    ck_ok(S("5\r\nhello\r\n0\r\nT: y\r\n\r\n"), 0, "hello");
 }
 
 static void test_chunked_partial(void **state)
@@ -573,9 +636,11 @@ int main(void)
         cmocka_unit_test(test_request_basic),
         cmocka_unit_test(test_request_forms),
         cmocka_unit_test(test_request_invalid),
+        cmocka_unit_test(test_request_te_other),
         cmocka_unit_test(test_request_partial_and_cap),
         cmocka_unit_test(test_span_ieq),
         cmocka_unit_test(test_chunked_valid),
+        cmocka_unit_test(test_chunked_bare_lf),
         cmocka_unit_test(test_chunked_partial),
         cmocka_unit_test(test_chunked_invalid),
         cmocka_unit_test(test_chunked_invalid2),

@@ -77,9 +77,43 @@ static void test_errors(void **state)
     serve_backends_free(&b);
 }
 
+/* A failed call's line names what failed, and the status only when a
+ * complete answer carried it. */
+static void test_describe(void **state)
+{
+    struct serve_call c;
+    char out[64];
+    memset(&c, 0, sizeof c);
+    c.outcome = SERVE_OK;
+    c.status = 200;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "ok");
+    c.outcome = SERVE_ERROR;
+    c.fail = SERVE_FAIL_STATUS;
+    c.status = 503;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "503");
+    c.fail = SERVE_FAIL_BODY_BAD;
+    c.status = 200;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out),
+                        "malformed body after a 200 head");
+    c.fail = SERVE_FAIL_HEAD_BAD;
+    c.status = 0;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "malformed response head");
+    c.fail = SERVE_FAIL_CLOSED;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "closed before answering");
+    c.outcome = SERVE_TIMEOUT;
+    c.fail = SERVE_FAIL_TIMEOUT;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "timeout");
+    c.outcome = SERVE_REFUSED;
+    c.fail = SERVE_FAIL_REFUSED;
+    assert_string_equal(serve_call_describe(&c, out, sizeof out), "refused");
+    char tiny[4];
+    assert_string_equal(serve_call_describe(&c, tiny, sizeof tiny), "ref");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_describe),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_credentials_hidden),
         cmocka_unit_test(test_empty),

@@ -146,12 +146,60 @@ static void test_query(void **state)
     assert_int_equal(query.len, 0);
 }
 
+/* A 1xx is interim, never an answer: refused, naming the knob and why. */
+static void test_interim_status_refused(void **state)
+{
+    struct serve_echo e;
+    char err[256] = "";
+    const char *bad[] = {"status=101", "status=100", "status=199", "status=503:5,101:10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(bad[i], &e, err), -1);
+        assert_non_null(strstr(err, "echo knob status="));
+        assert_non_null(strstr(err, "interim (1xx)"));
+    }
+    assert_int_equal(parse("status=200", &e, err), 0);
+    assert_int_equal(parse("status=204&size=100", &e, err), 0);
+    assert_int_equal(e.size, 100); /* parsed; serve_conn_build sends no body with a 204 */
+}
+
+static bool span_is(struct http_span s, const char *lit)
+{
+    return s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0;
+}
+
+/* Absolute-form targets (RFC 9112 3.2.2) split by their path. */
+static void test_split_absolute(void **state)
+{
+    static const struct {
+        const char *target, *path, *query;
+    } cases[] = {
+        {"http://x/health", "/health", ""},
+        {"HTTPS://x:8080/echo?status=418", "/echo", "status=418"},
+        {"http://x", "/", ""},
+        {"http://x?a=1", "/", "a=1"},
+        {"http://user@x:1/a/b?c", "/a/b", "c"},
+        {"/http://x/y", "/http://x/y", ""},
+        {"ftp://x/y", "ftp://x/y", ""}, /* not http(s): left alone (serve answers 400) */
+        {"http:/x", "http:/x", ""},
+        {"*", "*", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct http_span t = {cases[i].target, strlen(cases[i].target)}, path, query;
+        serve_query_split(t, &path, &query);
+        if (!span_is(path, cases[i].path) || !span_is(query, cases[i].query))
+            fail_msg("%s: path '%.*s' query '%.*s'", cases[i].target, (int)path.len, path.p,
+                     (int)query.len, query.p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_knobs),     cmocka_unit_test(test_weighted),
         cmocka_unit_test(test_caps_and_errors), cmocka_unit_test(test_framing_headers_refused),
-        cmocka_unit_test(test_query),
+        cmocka_unit_test(test_query),           cmocka_unit_test(test_interim_status_refused),
+        cmocka_unit_test(test_split_absolute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
