@@ -69,6 +69,7 @@ struct cmd_run_state {
     int64_t pause_us, sample_us;
     double scale, escale;
     const char *results, *serve_bin, *prom, *loadgen, *path;
+    const char *store; /* --store URI, else the config's meshperf.store */
     bool pause_seen, sample_seen, scale_seen;
     struct config *cfg;
     char self[PATH_MAX];
@@ -102,6 +103,11 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
         {"load-generator", FLAG_STRING, &st->loadgen, "URL",
          "run every test's load through the Fortio REST API at URL (a `meshperf serve` or a "
          "Fortio server; default: config meshperf.load_generator, else in-process)",
+         NULL},
+        {"store", FLAG_STRING, &st->store, "URI",
+         "also upload each test's results to URI when the test ends (s3://bucket/prefix; "
+         "default: config meshperf.store); a failed upload keeps the local results and "
+         "exits 1 at the end",
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
@@ -216,6 +222,7 @@ static int cmd_run_config(struct cmd_run_state *st)
     if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && on_path("prometheus"))
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
+    if (!st->store) st->store = cfg->store;
     return EXIT_OK;
 }
 
@@ -273,6 +280,7 @@ static int cmd_run_drive(const struct cmd_run_state *st)
         .pause_us = st->pause_seen ? st->pause_us : st->cfg->pause_us,
         .sample_us = st->sample_seen ? st->sample_us : st->cfg->sample_us,
         .load_generator = st->loadgen,
+        .store_uri = st->store,
         .quiet = st->quiet,
         .out = stdout,
         .err = stderr,
