@@ -3,7 +3,8 @@
  * which override the defaults), then hand over to the driver (driver.h).
  *
  * Exit codes: 0 every test ran; 1 the run failed (a node could not start
- * or died, the connectivity check failed, results could not be written);
+ * or died, the connectivity check failed, results could not be written,
+ * or a test's upload to --store failed: the local results are complete);
  * 2 bad flags or bad config (nothing ran; with --check, validation only);
  * --load-generator URL (or the config's meshperf.load_generator) runs
  * every test's load through that Fortio REST API (run/runner.h);
@@ -42,7 +43,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
     fprintf(f, "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
-               "exit codes: 0 ok, 1 run failed, 2 bad flags or config, 130 interrupted\n");
+               "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
+               "or config, 130 interrupted\n");
 }
 
 /* True if an executable named name is in one of $PATH's directories. */
