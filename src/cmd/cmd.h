@@ -8,5 +8,6 @@ int cmd_load(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_results(int argc, char **argv);
 
 #endif

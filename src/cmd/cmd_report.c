@@ -1,11 +1,13 @@
 /* cmd_report.c: `meshperf report SOURCE... [-o DIR] [--compare label=SOURCE ...]`.
  *
  * Parses flags, turns SOURCE arguments and --compare pairs into
- * report_source entries, opens each source's store (store_open: a bad URI
- * is bad input), and runs report_build (report.c). Exit codes:
+ * report_source entries, opens each source's store (store_open_cached: an
+ * s3:// source is read through a local cache keyed by ETag; a bad URI is
+ * bad input), and runs report_build (report.c). Exit codes:
  * 0 report written (warnings for missing files do not change it), 1 no run
  * found or the output could not be written, 2 bad flags or an unreadable
  * source. */
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@ static void usage(FILE *f, const struct flag *table)
     fprintf(f, "usage: meshperf report SOURCE... [-o DIR] [-compare label=SOURCE ...]\n\n"
                "Charts (PNG, and inline SVG in one self-contained index.html) and summary.csv\n"
                "from results trees. SOURCE is a results tree root (<test>/<ts>/ below it) or\n"
-               "one <test>/<ts> directory. See docs/REPORT.md.\n\nflags:\n");
+               "one <test>/<ts> directory, or s3://bucket/prefix (read through a local cache\n"
+               "keyed by ETag in $XDG_CACHE_HOME/meshperf/s3/). See docs/REPORT.md.\n\nflags:\n");
     flags_usage(f, table);
 }
 
@@ -102,8 +105,9 @@ int cmd_report(int argc, char **argv)
                 fprintf(stderr, "meshperf report: source label '%s' given twice\n", src[i].label);
                 goto out;
             }
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* for s3:// sources */
     for (size_t i = 0; i < nsrc; i++)
-        if (!(src[i].store = store_open(src[i].path, err, sizeof err))) {
+        if (!(src[i].store = store_open_cached(src[i].path, err, sizeof err))) {
             fprintf(stderr, "meshperf report: %s\n", err);
             goto out;
         }
@@ -121,6 +125,7 @@ int cmd_report(int argc, char **argv)
 out:
     for (size_t i = 0; src && i < nsrc; i++)
         store_free(src[i].store);
+    curl_global_cleanup();
     free(src);
     free(pos);
     strlist_free(&cmp);

@@ -4,7 +4,8 @@
  *
  * Exit codes: 0 every test ran and delivered its load; 1 the run failed
  * (a node could not start or died, the connectivity check failed, results
- * could not be written); 2 bad flags or bad config (nothing ran; with
+ * could not be written, or a test's upload to --store failed: the local
+ * results are complete); 2 bad flags or bad config (nothing ran; with
  * --check, validation only); 3 every test ran, one or more degraded (short
  * of its rate or of a result file beyond --tolerance, base/degraded.h);
  * --load-generator URL (or the config's meshperf.load_generator) runs
@@ -44,8 +45,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
     fprintf(f, "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
-               "exit codes: 0 ok, 1 run failed, 2 bad flags or config, 3 a test degraded,\n"
-               "130 interrupted\n");
+               "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
+               "or config, 3 a test degraded, 130 interrupted\n");
 }
 
 /* True if an executable named name is in one of $PATH's directories. */
@@ -72,6 +73,7 @@ struct cmd_run_state {
     int64_t pause_us, sample_us;
     double scale, escale, tolerance;
     const char *results, *serve_bin, *prom, *loadgen, *path;
+    const char *store; /* --store URI, else the config's meshperf.store */
     bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
     char self[PATH_MAX];
@@ -105,6 +107,11 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
         {"load-generator", FLAG_STRING, &st->loadgen, "URL",
          "run every test's load through the Fortio REST API at URL (a `meshperf serve` or a "
          "Fortio server; default: config meshperf.load_generator, else in-process)",
+         NULL},
+        {"store", FLAG_STRING, &st->store, "URI",
+         "also upload each test's results to URI when the test ends (s3://bucket/prefix; "
+         "default: config meshperf.store); a failed upload keeps the local results and "
+         "exits 1 at the end",
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
@@ -228,6 +235,7 @@ static int cmd_run_config(struct cmd_run_state *st)
     if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && on_path("prometheus"))
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
+    if (!st->store) st->store = cfg->store;
     return EXIT_OK;
 }
 
@@ -286,6 +294,7 @@ static int cmd_run_drive(const struct cmd_run_state *st)
         .sample_us = st->sample_seen ? st->sample_us : st->cfg->sample_us,
         .load_generator = st->loadgen,
         .tolerance = st->tolerance_seen ? st->tolerance / 100 : -1,
+        .store_uri = st->store,
         .quiet = st->quiet,
         .out = stdout,
         .err = stderr,

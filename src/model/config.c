@@ -443,7 +443,7 @@ static bool dns_label_ok(const char *s)
 }
 
 static const char *const ext_keys[] = {"step",      "pause",     "sample_interval", "prometheus",
-                                       "namespace", "scale_qps", "load_generator"};
+                                       "namespace", "scale_qps", "load_generator",  "store"};
 #define NEXT (sizeof ext_keys / sizeof ext_keys[0])
 
 /* meshperf.load_generator: the http(s) base URL of a Fortio REST API. */
@@ -494,7 +494,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
                             ext_keys[i]);
             return fail(cx, path,
                         "unknown key (known: step, pause, sample_interval, "
-                        "prometheus, namespace, scale_qps, load_generator)");
+                        "prometheus, namespace, scale_qps, load_generator, store)");
         }
     }
 #define EPATH(i) (snprintf(path, sizeof path, "%s.%s", f->key, ext_keys[i]), path)
@@ -509,6 +509,12 @@ static int parse_ext(struct ctx *cx, struct field *f)
         as_duration(cx, EPATH(2), e[2], MIN_SAMPLE_US, "a duration >= 10ms", &c->sample_us) < 0)
         return -1;
     if (e[6] && parse_load_generator(cx, EPATH(6), e[6], &c->load_generator) < 0) return -1;
+    if (e[7]) {
+        const char *s = json_is_string(e[7]) ? json_string_value(e[7]) : NULL;
+        if (!s || strncmp(s, "s3://", 5) != 0 || !s[5] || s[5] == '/')
+            return fail(cx, EPATH(7), "must be an s3://bucket/prefix URI, got %s", GOT(e[7]));
+        if (!(c->store = strdup(s))) return fail(cx, EPATH(7), "out of memory");
+    }
     if (e[3]) {
         c->prom_given = true;
         const char *s = json_is_string(e[3]) ? json_string_value(e[3]) : NULL;
@@ -699,6 +705,7 @@ void config_free(struct config *c)
     topology_free(c->topo);
     free(c->prom_url);
     free(c->load_generator);
+    free(c->store);
     free(c->ns);
     free(c->text);
     free(c->stored_text);

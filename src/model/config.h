@@ -93,6 +93,8 @@ struct config {
     double scale_qps;      /* scale_qps: > 0, multiplies every qps (default 1) */
     char *load_generator;  /* load_generator: http(s) base URL of a Fortio REST
                             * API that runs every test; NULL = in-process */
+    char *store;           /* store: "s3://bucket[/prefix]" each test's results are
+                            * uploaded to; NULL = local only */
 
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text; /* original bytes, NUL-terminated (not counted) */

@@ -44,6 +44,7 @@
 #include "run/runner.h"
 #include "model/topology.h"
 #include "net/url.h"
+#include "run/upload.h"
 
 #define DRIVER_CHECK_TIMEOUT_US (2 * 1000000LL)
 
@@ -66,6 +67,7 @@ struct driver {
     struct progress *prog;
     struct platform *plat;
     struct store *store;
+    struct upload *up; /* --store: each test's results copied there (upload.h) */
     struct procstat *ps;
     struct driver_scrape *scrape;
     struct driver_prom *prom; /* NULL when cfg->prom is off */
@@ -579,6 +581,11 @@ static int driver_init(struct driver *d, const struct config *cfg, const struct 
 static int driver_open_store(struct driver *d, char *e, size_t elen)
 {
     d->store = store_open(d->o->results_dir, e, elen);
+    if (d->store && d->o->store_uri && d->o->store_uri[0] &&
+        !(d->up = upload_open(d->o->store_uri, d->o->results_dir, e, elen))) {
+        store_free(d->store); /* bad input: nothing runs */
+        d->store = NULL;
+    }
     return d->store ? 0 : -1;
 }
 
@@ -703,7 +710,9 @@ static int driver_tests(struct driver *d)
             progress_warn(d->prog, "%s; skipping the remaining tests", e);
             return EXIT_FAILED;
         }
-        if (driver_test(d, i, &d->rows[i], e, sizeof e) < 0) {
+        int trc = driver_test(d, i, &d->rows[i], e, sizeof e);
+        upload_test(d->up, d->store, cfg->tests[i].name, d->ts, d->prog);
+        if (trc < 0) {
             progress_warn(d->prog, "%s", e);
             return EXIT_FAILED;
         }
@@ -774,6 +783,8 @@ static int driver_finish(struct driver *d, int code)
             progress_warn(d->prog, "node logs kept in %s", d->log_dir);
         }
     }
+    if (upload_finish(d->up, d->prog) < 0 && (code == EXIT_OK || code == EXIT_DEGRADED))
+        code = EXIT_FAILED; /* 1 wins over 3 */
     fflush(o->out);
     return code;
 }
@@ -795,6 +806,7 @@ static void driver_cleanup(struct driver *d)
     procstat_free(d->ps);
     runner_free(d->runner);
     store_free(d->store);
+    upload_free(d->up);
     progress_free(d->prog);
     pthread_mutex_destroy(&d->mu);
     free(d->rows);

@@ -53,6 +53,8 @@ struct config;
 
 struct driver_opts {
     const char *results_dir;    /* dir store root (created if missing) */
+    const char *store_uri;      /* NULL/"": none; else each test's results are also
+                                 * copied there when it ends (run/upload.h) */
     const char *serve_bin;      /* binary run as `<bin> serve` for each replica */
     int64_t pause_us;           /* between tests, >= 0 */
     int64_t sample_us;          /* sampler/scraper interval, >= 10 ms */

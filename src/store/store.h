@@ -7,7 +7,9 @@
  * one line there:
  *   "results", "/abs/dir", "file:///abs/dir"  -> the directory backend
  *                                                (store_dir.c)
- *   "s3://bucket/prefix"                      -> not built yet (issue #14)
+ *   "s3://bucket/prefix"                      -> the S3 backend (store_s3.c;
+ *                                                credentials as the AWS
+ *                                                tools read them)
  *
  * Callers go through the store_* functions below, which check keys and
  * arguments before the backend sees them. */
@@ -67,11 +69,19 @@ struct store {
 
 /* Open the store named by uri (see the top of this file). Opening touches
  * nothing: a directory that does not exist yet is created by the first put
- * (an existing path that is not a directory is refused here). NULL with one
- * line in err for a URI no backend takes ("s3://b/p: s3:// sources need the
- * S3 store (not built yet)"): callers report that as bad input. Free with
+ * (an existing path that is not a directory is refused here); a bucket by
+ * the first put into it. NULL with one line in err for a URI no backend
+ * takes, or an S3 store without credentials ("s3://b/p: no AWS
+ * credentials: ..."): callers report that as bad input. Free with
  * store_free. Defined in store_open.c. */
 struct store *store_open(const char *uri, char *err, size_t errlen);
+
+/* store_open for a reader that reads the same objects again (report): a
+ * remote store (s3://) comes with a local cache keyed by ETag
+ * (store_cache.h, in $XDG_CACHE_HOME/meshperf/s3/<bucket>/<prefix>), so
+ * that a second read downloads nothing; a directory is opened as is. Same
+ * returns as store_open. */
+struct store *store_open_cached(const char *uri, char *err, size_t errlen);
 
 /* Free. NULL is fine. */
 void store_free(struct store *s);

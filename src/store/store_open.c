@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "base/errbuf.h"
+#include "store/store_cache.h"
 #include "store/store_dir.h"
+#include "store/store_s3.h"
 
 struct store *store_open(const char *uri, char *err, size_t errlen)
 {
@@ -15,11 +17,7 @@ struct store *store_open(const char *uri, char *err, size_t errlen)
         errbuf_set(err, errlen, "store: empty path");
         return NULL;
     }
-    if (!strncmp(uri, "s3://", 5)) {
-        /* issue #14: return store_s3_open(uri, err, errlen); */
-        errbuf_set(err, errlen, "%s: s3:// sources need the S3 store (not built yet)", uri);
-        return NULL;
-    }
+    if (!strncmp(uri, "s3://", 5)) return store_s3_open(uri, err, errlen);
     if (!strncmp(uri, "file://", 7)) return store_dir_open(uri + 7, err, errlen);
     const char *sep = strstr(uri, "://");
     if (sep && strcspn(uri, "/") > (size_t)(sep - uri)) {
@@ -27,4 +25,19 @@ struct store *store_open(const char *uri, char *err, size_t errlen)
         return NULL;
     }
     return store_dir_open(uri, err, errlen);
+}
+
+struct store *store_open_cached(const char *uri, char *err, size_t errlen)
+{
+    if (!uri || strncmp(uri, "s3://", 5) != 0) return store_open(uri, err, errlen);
+    char dir[4096];
+    if (store_cache_dir(uri, dir, sizeof dir, err, errlen) < 0) return NULL;
+    struct store *remote = store_s3_open(uri, err, errlen);
+    if (!remote) return NULL;
+    struct store *cache = store_dir_open(dir, err, errlen);
+    if (!cache) {
+        store_free(remote);
+        return NULL;
+    }
+    return store_cache_new(remote, cache, err, errlen);
 }

@@ -3,7 +3,7 @@
 # Nighthawk-style string numbers, percentiles from the Percentiles array or
 # interpolated in the histogram), one warning per run with missing files,
 # PNG + inline SVG charts, no external URL in index.html, --compare, and
-# the errors for bad sources and flags (s3:// refused by the store seam);
+# the errors for bad sources and flags (s3:// without credentials, a bad bucket name);
 # status and reason per run (derived from fortio.json, so old results get
 # one too), and cells that a spreadsheet would run as formulas neutralised.
 # limit: 60
@@ -92,16 +92,18 @@ expect_match "status: within the tolerance, neutralised name" "$csv" $'\n[^\n]*,
 check "no cell starts a formula" sh -c "! grep -qE '(^|,)[=+@-][^0-9]' '$T/injout/summary.csv'"
 
 # bad sources and flags
-"$MESHPERF" report s3://bucket/prefix -o "$T/x" 2>"$T/err3"; rc=$?
-expect_eq "s3:// exits 2" "$rc" 2
-expect_eq "s3:// message" "$(cat "$T/err3")" \
-    "meshperf report: s3://bucket/prefix: s3:// sources need the S3 store (not built yet)"
-# the store seam chooses the backend: s3:// is one line from store_open, exit 2
+# s3:// goes to the S3 store: without credentials it is bad input, one line, exit 2
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME="$T/nohome" \
+    AWS_SHARED_CREDENTIALS_FILE="$T/nohome/c" AWS_CONFIG_FILE="$T/nohome/c" \
+    "$MESHPERF" report s3://bucket/prefix -o "$T/x" >"$T/out3" 2>"$T/err3"; rc=$?
+expect_eq "s3:// without credentials exits 2" "$rc" 2
+expect_match "s3:// without credentials: one line naming them" "$(cat "$T/err3")" \
+    "^meshperf report: s3://bucket/prefix: no AWS credentials: set AWS_ACCESS_KEY_ID"
+expect_eq "s3:// without credentials: one line on stderr" "$(wc -l <"$T/err3")" 1
+expect_eq "s3:// without credentials: nothing written" "$(cat "$T/out3")$(ls "$T/x" 2>/dev/null)" ""
 "$MESHPERF" report s3://b/p -o "$T/x" >"$T/out3" 2>"$T/err3b"; rc=$?
 expect_eq "report s3://b/p exits 2" "$rc" 2
-expect_eq "report s3://b/p: one line on stderr" "$(wc -l <"$T/err3b")" 1
-expect_match "report s3://b/p: says S3 is not built" "$(cat "$T/err3b")" "s3://b/p: .*not built yet"
-expect_eq "report s3://b/p: nothing written" "$(cat "$T/out3")$(ls "$T/x" 2>/dev/null)" ""
+expect_match "report s3://b/p: bad bucket name, one line" "$(cat "$T/err3b")" "^meshperf report: s3://b/p: bad bucket name"
 "$MESHPERF" report "$T/nope" -o "$T/x" 2>"$T/err4"; rc=$?
 expect_eq "missing source exits 2" "$rc" 2
 expect_eq "missing source message" "$(cat "$T/err4")" "meshperf report: $T/nope: No such file or directory"

@@ -1,5 +1,5 @@
 /* Unit tests for the store seam and its directory backend: store_open's
- * choice of backend (dir, file://, s3:// refused with one line), key
+ * choice of backend (dir, file://, s3:// to the S3 backend), key
  * validation, put/get/list/where, nested prefixes, the get cap, a FIFO
  * refused without blocking, and symlinks (out of the root or not) neither
  * listed nor read. */
@@ -210,7 +210,7 @@ static void test_open(void **state)
     (void)state;
     char err[256];
     assert_null(store_open("s3://b/p", err, sizeof err));
-    assert_string_equal(err, "s3://b/p: s3:// sources need the S3 store (not built yet)");
+    assert_non_null(strstr(err, "s3://b/p: bad bucket name")); /* the S3 backend said it */
     assert_null(store_open("gs://b/p", err, sizeof err));
     assert_null(store_open("", err, sizeof err));
     assert_null(store_open("/etc/passwd", err, sizeof err));
