@@ -70,7 +70,7 @@ int cmd_serve(int argc, char **argv)
     int64_t drain = 10000000;
     const char *listen = "0.0.0.0", *backends = NULL, *name = NULL, *data_dir = NULL;
     bool backends_seen = false, rest = false;
-    const char *rest_allow = NULL;
+    const char *rest_allow = "loopback";
     int64_t nofile, fd_budget = serve_rest_guard_fd_budget(&nofile);
     struct serve_rest_limits lim = {
         .max_runs = SERVE_REST_DEFAULT_MAX_RUNS,
@@ -116,8 +116,8 @@ int cmd_serve(int argc, char **argv)
          "(default off: 403)",
          NULL},
         {"rest-allow", FLAG_STRING, &rest_allow, "LIST",
-         "REST run targets allowed besides loopback and the backends' hosts: name,*.domain,"
-         "addr,addr/bits",
+         "REST run targets allowed besides the backends' hosts: loopback (127.0.0.0/8, ::1),"
+         "name,*.domain,addr,addr/bits (default loopback)",
          &rest_seen[0]},
         {"rest-max-runs", FLAG_INT, &lim.max_runs, "N",
          "REST runs at once; more are answered 429 (default 4)", &rest_seen[1]},

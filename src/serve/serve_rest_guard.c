@@ -81,11 +81,6 @@ struct serve_rest_guard *serve_rest_guard_new(const struct serve_rest_limits *li
     struct serve_rest_guard *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->lim = *lim;
-    unsigned char lo4[4] = {127, 0, 0, 0};
-    if (add_range(g, AF_INET, lo4, 8) < 0 || add_range(g, AF_INET6, &in6addr_loopback, 128) < 0) {
-        serve_rest_guard_free(g);
-        return NULL;
-    }
     return g;
 }
 
@@ -172,8 +167,14 @@ static int allow_one(struct serve_rest_guard *g, const char *s, size_t len, char
                           s, len ? "too long" : "empty entry");
     memcpy(e, s, len);
     e[len] = '\0';
-    char *slash = strchr(e, '/');
     unsigned char a[16];
+    if (!strcasecmp(e, "loopback")) { /* 127.0.0.0/8 and ::1; not 0.0.0.0 */
+        unsigned char lo4[4] = {127, 0, 0, 0};
+        if (add_range(g, AF_INET, lo4, 8) < 0 || add_range(g, AF_INET6, &in6addr_loopback, 128) < 0)
+            return errbuf_set(err, errlen, "flag -rest-allow: too many entries");
+        return 0;
+    }
+    char *slash = strchr(e, '/');
     if (slash) {
         *slash = '\0';
         int fam = parse_addr(e, false, a);
@@ -205,8 +206,8 @@ static int allow_one(struct serve_rest_guard *g, const char *s, size_t len, char
         bad = !(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_');
     if (bad)
         return errbuf_set(err, errlen,
-                          "flag -rest-allow: '%s': not a host name, *.domain, address or "
-                          "address/prefix",
+                          "flag -rest-allow: '%s': not loopback, a host name, *.domain, "
+                          "address or address/prefix",
                           e);
     return add_name(g, e, len) < 0 ? errbuf_set(err, errlen, "flag -rest-allow: too many entries")
                                    : 0;

@@ -7,9 +7,10 @@
  *     given to -rest-allow; "*.example" matches every name ending in
  *     ".example"): trusted with whatever it resolves to; or
  *   - an address, or a name all of whose addresses are, inside an allowed
- *     range: loopback (127.0.0.0/8 and ::1; 0.0.0.0 and :: are NOT
- *     loopback), the addresses the -backends hosts resolved to at start-up,
- *     and the literals and CIDRs given to -rest-allow.
+ *     range: the addresses the -backends hosts resolved to at start-up, and
+ *     the entries of -rest-allow: literals, CIDRs, and "loopback"
+ *     (127.0.0.0/8 and ::1; 0.0.0.0 and :: are NOT loopback), which is the
+ *     list when -rest-allow is not given.
  * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are judged as the IPv4
  * address they carry. Any numeric form getaddrinfo takes ("127.1",
  * "2130706433", "0x7f.1") is judged by the address it means, without DNS.
@@ -49,8 +50,9 @@ struct serve_rest_guard;
  * files), at least 1. *nofile (may be NULL) receives the limit. */
 int64_t serve_rest_guard_fd_budget(int64_t *nofile);
 
-/* A guard with limits lim (copied) that allows loopback only. NULL on no
- * memory. Free with serve_rest_guard_free. */
+/* A guard with limits lim (copied) that allows nothing yet (add
+ * "loopback" with serve_rest_guard_allow). NULL on no memory. Free with
+ * serve_rest_guard_free. */
 struct serve_rest_guard *serve_rest_guard_new(const struct serve_rest_limits *lim);
 
 /* Free. NULL is fine. */
@@ -59,8 +61,9 @@ void serve_rest_guard_free(struct serve_rest_guard *g);
 /* The limits it was made with. */
 const struct serve_rest_limits *serve_rest_guard_limits(const struct serve_rest_guard *g);
 
-/* Allow the entries of list (comma-separated: a name, "*.suffix", an IPv4
- * or IPv6 address, or ADDR/BITS). 0, or -1 with err naming the entry
+/* Allow the entries of list (comma-separated: "loopback", a name,
+ * "*.suffix", an IPv4 or IPv6 address, or ADDR/BITS). 0, or -1 with err
+ * naming the entry
  * ("flag -rest-allow: '10.0.0.0/33': prefix length must be 0..32"). */
 int serve_rest_guard_allow(struct serve_rest_guard *g, const char *list, char *err, size_t errlen);
 
