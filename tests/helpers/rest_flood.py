@@ -3,11 +3,14 @@
 `meshperf serve -rest`, and what serve looks like meanwhile.
 
 Usage: rest_flood.py PORT PID N QUERY [SECS]
-  Fires N threads, released together, each with one
-  POST /fortio/rest/run?QUERY on its own connection; while any is still
-  waiting (or for SECS seconds when N is 0: the idle baseline), probes
-  GET /health on a new connection every 20 ms and reads serve's
-  /proc/PID/fd count and VmRSS. Prints key=value lines:
+  Fires N threads, released together, each sending
+  POST /fortio/rest/run?QUERY on a new connection: once, or again and
+  again for SECS seconds when SECS > 0. Meanwhile (or for SECS seconds
+  when N is 0: the idle baseline) probes GET /health on a new connection
+  every 20 ms and reads serve's /proc/PID/fd count and VmRSS; the probes
+  share the interpreter with the N threads, so under a flood their
+  latency includes waiting for Python's GIL (bench/rest_hostile.sh
+  measures /health from another process). Prints key=value lines:
     code_<status>=count (or code_<Exception>=count), retry_after=count of
     429s with a Retry-After header, health_n, health_p50_ms, health_p99_ms,
     health_max_ms, health_fail, fd_max, rss_max_kb.
@@ -32,18 +35,22 @@ def count(key):
 
 def one():
     go.wait()
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        c.request("POST", "/fortio/rest/run?" + query)
-        r = c.getresponse()
-        r.read()
-        count(str(r.status))
-        if r.status == 429 and r.getheader("Retry-After"):
-            with lock:
-                retry_after[0] += 1
-        c.close()
-    except Exception as e:  # a refused or reset connection is a finding too
-        count(type(e).__name__)
+    stop = time.monotonic() + secs
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            c.request("POST", "/fortio/rest/run?" + query)
+            r = c.getresponse()
+            r.read()
+            count(str(r.status))
+            if r.status == 429 and r.getheader("Retry-After"):
+                with lock:
+                    retry_after[0] += 1
+            c.close()
+        except Exception as e:  # a refused or reset connection is a finding too
+            count(type(e).__name__)
+        if time.monotonic() >= stop:
+            break
 
 
 def fds():
