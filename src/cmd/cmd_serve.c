@@ -116,8 +116,8 @@ int cmd_serve(int argc, char **argv)
          "(default off: 403)",
          NULL},
         {"rest-allow", FLAG_STRING, &rest_allow, "LIST",
-         "REST run targets allowed besides the backends' hosts: loopback (127.0.0.0/8, ::1),"
-         "name,*.domain,addr,addr/bits (default loopback)",
+         "REST run targets allowed besides the backends' hosts, comma-separated: loopback "
+         "(127.0.0.0/8, ::1), NAME, *.DOMAIN, ADDR, ADDR/BITS; replaces the default (loopback)",
          &rest_seen[0]},
         {"rest-max-runs", FLAG_INT, &lim.max_runs, "N",
          "REST runs at once; more are answered 429 (default 4)", &rest_seen[1]},
