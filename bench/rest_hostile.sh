@@ -11,6 +11,8 @@
 #   forbid   url=http://169.254.169.254/... (403, no connection)
 #   busy     qps=-1&c=64&t=5s at a second serve's /echo: 4 run
 #            (-rest-max-runs) and load both cores, the rest get 429
+#   echo     the baseline: the same storm of POST /echo (no REST at all),
+#            to tell what the REST API adds from what any flood costs
 # Target: /health p99 under 10 ms during each attack (issue #11). Not a
 # test: the figures depend on the box (and on what else runs on it); the
 # suite's loose bounds are in tests/integration/serve_rest_guard.sh.
@@ -24,21 +26,23 @@ T=$(mktemp -d /tmp/rest-hostile.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.2; rm -rf "$T"; }
 trap cleanup EXIT
-start() { # start NAME ARGS...: a serve on loopback; its port on stdout
+start() { # start NAME ARGS...: a serve on loopback (not in a subshell, so
+    # that cleanup sees its pid); its port in $PORT
     "$M" serve -port 0 -listen 127.0.0.1 "${@:2}" >"$T/$1.log" 2>&1 &
     PIDS+=($!)
-    echo $! >"$T/$1.pid"
     for _ in $(seq 500); do
-        x=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$1.log")
-        [ -n "$x" ] && { echo "$x"; return; }
+        PORT=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$1.log")
+        [ -n "$PORT" ] && return
         sleep 0.02
     done
     echo "no listening line: $1" >&2
     exit 1
 }
-pt=$(start target)
-pg=$(start gen -rest)
-pid=$(cat "$T/gen.pid")
+start target
+pt=$PORT
+start gen -rest
+pg=$PORT
+pid=${PIDS[-1]}
 echo "# $(nproc) cores, ulimit -n $(ulimit -n); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 pct() { jq -r --argjson p "$2" '.DurationHistogram.Percentiles[] | select(.Percentile == $p) | .Value * 1000 | . * 100 | round / 100' "$1"; }
 row() { # row LABEL N QUERY SECS: the flood (N clients, or idle) and the probe
@@ -65,5 +69,6 @@ row burst-busy 200 "$busy" 0
 row storm-refused 200 "$refused" "$DUR"
 row storm-forbid 200 "$forbid" "$DUR"
 row storm-busy 200 "$busy" "$DUR"
+row storm-echo 200 /echo "$DUR"
 row idle 0 "" "$DUR"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,7 +4,8 @@
 
 Usage: rest_flood.py PORT PID N QUERY [SECS]
   Fires N threads, released together, each sending
-  POST /fortio/rest/run?QUERY on a new connection: once, or again and
+  POST /fortio/rest/run?QUERY (or POST QUERY when it starts with "/": a
+  baseline flood of another path) on a new connection: once, or again and
   again for SECS seconds when SECS > 0. Meanwhile (or for SECS seconds
   when N is 0: the idle baseline) probes GET /health on a new connection
   every 20 ms and reads serve's /proc/PID/fd count and VmRSS; the probes
@@ -39,7 +40,7 @@ def one():
     while True:
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            c.request("POST", "/fortio/rest/run?" + query)
+            c.request("POST", query if query.startswith("/") else "/fortio/rest/run?" + query)
             r = c.getresponse()
             r.read()
             count(str(r.status))
