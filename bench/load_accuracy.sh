@@ -49,7 +49,8 @@ for r in $(seq "$RUNS"); do
 done
 
 for n in target gen; do
-    "$M" serve -port 0 -listen 127.0.0.1 >"$T/$n.log" 2>&1 & PIDS+=($!)
+    rest=""; [ "$n" = gen ] && rest=-rest
+    "$M" serve -port 0 -listen 127.0.0.1 $rest >"$T/$n.log" 2>&1 & PIDS+=($!)
 done
 np() { for _ in $(seq 500); do
     x=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$1.log"); [ -n "$x" ] && { echo "$x"; return; }; sleep 0.02

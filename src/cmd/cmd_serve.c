@@ -1,5 +1,7 @@
 /* cmd_serve.c: `meshperf serve`: flags and environment to a serve_config,
- * backends parsed and resolved, the listener bound, "listening on
+ * backends parsed and resolved, with -rest the REST guard built (caps from
+ * the flags, their defaults from the fd limit; allowed targets: loopback,
+ * the backends' hosts and -rest-allow), the listener bound, "listening on
  * HOST:PORT" written as the first stdout line (without stdio: nothing on
  * serve's start-up or idle path uses the printf family, which would stay
  * resident; error paths do use it), then serve_run until
@@ -19,6 +21,7 @@
 #include "base/flags.h"
 #include "serve/serve.h"
 #include "serve/serve_handlers.h"
+#include "serve/serve_rest_guard.h"
 
 static void usage(FILE *f, const struct flag *t)
 {
@@ -27,7 +30,9 @@ static void usage(FILE *f, const struct flag *t)
                "200, else 500); /health; /metrics (Prometheus); echo knobs on /echo (and on /\n"
                "without backends): delay=10ms or 150us:10,2ms:5, status=503 or 503:5,429:10,\n"
                "size=N (none with 204/304; 1xx statuses refused), header=K:V, close=1;\n"
-               "Fortio's REST API under /fortio/rest/.\n\n"
+               "Fortio's REST API under /fortio/rest/ with -rest (the load-generator role:\n"
+               "anyone who reaches the port can start load runs, bounded by the -rest-max-*\n"
+               "caps, at loopback, the backends and -rest-allow; see docs/SECURITY.md).\n\n"
                "flags:\n");
     flags_usage(f, t);
     fprintf(f, "\nenvironment: BACKENDS (as -backends; the flag wins).\n");
@@ -64,7 +69,18 @@ int cmd_serve(int argc, char **argv)
     int64_t backend_timeout = 3000000, max_delay = 10000000, idle = 60000000, header = 10000000;
     int64_t drain = 10000000;
     const char *listen = "0.0.0.0", *backends = NULL, *name = NULL, *data_dir = NULL;
-    bool backends_seen = false;
+    bool backends_seen = false, rest = false;
+    const char *rest_allow = "loopback";
+    int64_t nofile, fd_budget = serve_rest_guard_fd_budget(&nofile);
+    struct serve_rest_limits lim = {
+        .max_runs = SERVE_REST_DEFAULT_MAX_RUNS,
+        .max_connections =
+            fd_budget < SERVE_REST_DEFAULT_MAX_CONNS ? fd_budget : SERVE_REST_DEFAULT_MAX_CONNS,
+        .max_run_connections = 0, /* = max_connections */
+        .max_requests = SERVE_REST_DEFAULT_MAX_REQUESTS,
+        .max_duration_us = SERVE_REST_DEFAULT_MAX_DURATION,
+    };
+    bool rest_seen[6] = {false};
     const struct flag table[] = {
         {"port", FLAG_INT, &port, "N", "TCP port (default 9080; 0 = ephemeral)", NULL},
         {"listen", FLAG_STRING, &listen, "ADDR", "listen address (default 0.0.0.0)", NULL},
@@ -93,7 +109,27 @@ int cmd_serve(int argc, char **argv)
         {"threads", FLAG_INT, &threads, "N", "worker threads, SO_REUSEPORT (default 1)", NULL},
         {"name", FLAG_STRING, &name, "NAME", "a label for logs and /health", NULL},
         {"data-dir", FLAG_STRING, &data_dir, "DIR",
-         "REST runs with save=on write <ID>.json here (default: not saved)", NULL},
+         "REST runs with save=on write <ID>.json here, never over another (default: not saved)",
+         NULL},
+        {"rest", FLAG_BOOL, &rest, NULL,
+         "turn on Fortio's REST API (/fortio/rest/run, status, stop): the load-generator role "
+         "(default off: 403)",
+         NULL},
+        {"rest-allow", FLAG_STRING, &rest_allow, "LIST",
+         "REST run targets allowed besides the backends' hosts, comma-separated: loopback "
+         "(127.0.0.0/8, ::1), NAME, *.DOMAIN, ADDR, ADDR/BITS; replaces the default (loopback)",
+         &rest_seen[0]},
+        {"rest-max-runs", FLAG_INT, &lim.max_runs, "N",
+         "REST runs at once; more are answered 429 (default 4)", &rest_seen[1]},
+        {"rest-max-connections", FLAG_INT, &lim.max_connections, "N",
+         "connections of all REST runs at once (default 4096, at most half of ulimit -n)",
+         &rest_seen[2]},
+        {"rest-max-run-connections", FLAG_INT, &lim.max_run_connections, "N",
+         "c of one REST run (default -rest-max-connections)", &rest_seen[3]},
+        {"rest-max-requests", FLAG_INT, &lim.max_requests, "N",
+         "qps x t, and n, of one REST run (default 100000000)", &rest_seen[4]},
+        {"rest-max-duration", FLAG_DURATION, &lim.max_duration_us, "D",
+         "t, n/qps and timeout of one REST run; t=on stops there (default 1h)", &rest_seen[5]},
         {NULL},
     };
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -131,6 +167,20 @@ int cmd_serve(int argc, char **argv)
     CHECK(max_body >= 0 && max_body <= (1LL << 30), "flag -max-body-bytes: want 0..1073741824");
     CHECK(backend_timeout > 0, "flag -backend-timeout: want > 0");
     CHECK(idle > 0 && header > 0, "flags -idle-timeout and -header-timeout: want > 0");
+    for (size_t i = 0; i < sizeof rest_seen / sizeof rest_seen[0]; i++)
+        CHECK(rest || !rest_seen[i], "flags -rest-*: need -rest (the REST API is off without it)");
+    if (!lim.max_run_connections) lim.max_run_connections = lim.max_connections;
+    CHECK(lim.max_runs >= 1 && lim.max_runs <= 1000, "flag -rest-max-runs: want 1..1000, got %lld",
+          (long long)lim.max_runs);
+    CHECK(lim.max_connections >= 1 && lim.max_connections <= fd_budget,
+          "flag -rest-max-connections: want 1..%lld (half of the fd limit, ulimit -n %lld), got "
+          "%lld",
+          (long long)fd_budget, (long long)nofile, (long long)lim.max_connections);
+    CHECK(lim.max_run_connections >= 1 && lim.max_run_connections <= lim.max_connections,
+          "flag -rest-max-run-connections: want 1..%lld (-rest-max-connections), got %lld",
+          (long long)lim.max_connections, (long long)lim.max_run_connections);
+    CHECK(lim.max_requests >= 1, "flag -rest-max-requests: want >= 1");
+    CHECK(lim.max_duration_us > 0, "flag -rest-max-duration: want > 0");
     if (!backends_seen) backends = getenv("BACKENDS");
     struct serve_backends bs;
     if (serve_backends_parse(backends, &bs, err, sizeof err) < 0) {
@@ -142,6 +192,25 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "meshperf serve: %s\n", err);
         serve_backends_free(&bs);
         return EXIT_USAGE;
+    }
+    struct serve_rest_guard *guard = NULL;
+    if (rest) {
+        guard = serve_rest_guard_new(&lim);
+        int grc = guard ? serve_rest_guard_allow(guard, rest_allow, err, sizeof err)
+                        : errbuf_set(err, sizeof err, "out of memory");
+        for (size_t i = 0; grc == 0 && i < bs.n; i++)
+            for (size_t k = 0; grc == 0 && k < bs.b[i].nreplicas; k++) {
+                const struct serve_replica *rp = &bs.b[i].replicas[k];
+                if (serve_rest_guard_allow_host(guard, rp->sni,
+                                                (const struct sockaddr *)&rp->addr.ss) < 0)
+                    grc = errbuf_set(err, sizeof err, "out of memory");
+            }
+        if (grc < 0) {
+            fprintf(stderr, "meshperf serve: %s\n", err);
+            serve_rest_guard_free(guard);
+            serve_backends_free(&bs);
+            return EXIT_USAGE;
+        }
     }
     /* stop signals are received by serve_run's signalfd: block them in
      * every thread, before any is created */
@@ -167,11 +236,13 @@ int cmd_serve(int argc, char **argv)
         .header_timeout_us = header,
         .drain_timeout_us = drain,
         .data_dir = data_dir,
+        .rest_guard = guard,
         .handlers = &serve_handlers_table,
     };
     struct serve *s = serve_new(&cfg, err, sizeof err);
     if (!s) {
         fprintf(stderr, "meshperf serve: %s\n", err);
+        serve_rest_guard_free(guard);
         serve_backends_free(&bs);
         return EXIT_FAILED;
     }
@@ -180,6 +251,7 @@ int cmd_serve(int argc, char **argv)
     rc = serve_run(s, &sigs, err, sizeof err);
     if (rc < 0) fprintf(stderr, "meshperf serve: %s\n", err);
     serve_free(s);
+    serve_rest_guard_free(guard);
     serve_backends_free(&bs);
     return rc < 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -31,7 +31,8 @@
 
 #include "serve/serve_backend.h"
 
-struct serve_handlers; /* serve_conn.h; `meshperf serve` uses serve_handlers_table */
+struct serve_handlers;   /* serve_conn.h; `meshperf serve` uses serve_handlers_table */
+struct serve_rest_guard; /* serve_rest_guard.h */
 
 struct serve_config {
     const char *listen_host;               /* NULL or "" = 0.0.0.0 */
@@ -50,6 +51,9 @@ struct serve_config {
     int64_t header_timeout_us;
     int64_t drain_timeout_us; /* SIGTERM: longest wait for in-flight requests */
     const char *data_dir;     /* REST save=on writes <ID>.json here; NULL = do not save */
+    /* borrowed; REST runs' caps and targets; NULL = /fortio/rest/ is off
+     * (403 naming -rest) */
+    const struct serve_rest_guard *rest_guard;
     const struct serve_handlers *handlers; /* borrowed; the routes; required */
 };
 

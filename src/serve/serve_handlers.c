@@ -12,7 +12,8 @@
  *   echo      with a delay, the response is built now into the
  *             connection's wbuf and serve.c's timer sends it.
  *   REST      serve_rest takes a ticket; the worker's inbox delivers the
- *             reply to rest_reply.
+ *             reply to rest_reply. Without -rest (no guard in the
+ *             config) every /fortio/rest/ path is 403, naming -rest.
  * /health and /metrics answer at once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,24 +256,41 @@ static void handle_metrics(struct serve_conn *c, const struct http_request *req,
     buf_free(&b);
 }
 
-/* /fortio/rest/<which>: answered now, or parked on a serve_rest ticket. */
+#define REST_OFF                                                                                   \
+    "{\"error\":true,\"message\":\"the REST API is off\",\"exception\":\"start meshperf serve "    \
+    "with "                                                                                        \
+    "-rest to turn it on (docs/SECURITY.md)\"}"
+
+/* A 429 says when to try again. */
+static const char *rest_extra(int status)
+{
+    return status == 429 ? "Retry-After: 1\r\n" : NULL;
+}
+
+/* /fortio/rest/<which>: 403 unless serve runs with -rest (a guard is set);
+ * else answered now, or parked on a serve_rest ticket. */
 static void handle_rest(struct serve_conn *c, const struct http_request *req,
                         struct http_span which, struct http_span query, struct http_span body)
 {
     struct serve_worker *w = c->w;
+    const struct serve_rest_guard *g = w->s->cfg.rest_guard;
+    if (!g) {
+        serve_conn_respond(c, 403, "application/json", REST_OFF, sizeof REST_OFF - 1, NULL, 0);
+        return;
+    }
     int status = 500;
     char *out = NULL;
     size_t len = 0;
     struct serve_rest_ticket *t = NULL;
     int rc =
-        serve_rest_handle(w->s->rest, w->inbox, which, query, body, c, &status, &out, &len, &t);
+        serve_rest_handle(w->s->rest, g, w->inbox, which, query, body, c, &status, &out, &len, &t);
     if (rc < 0) {
         serve_conn_respond(c, 500, "application/json",
                            "{\"error\":true,\"message\":\"out of memory\"}", 40, NULL, 0);
         return;
     }
     if (rc == 1) {
-        serve_conn_respond(c, status, "application/json", out, len, NULL, 0);
+        serve_conn_respond(c, status, "application/json", out, len, rest_extra(status), 0);
         free(out);
         return;
     }
@@ -286,7 +304,7 @@ static void rest_reply(void *waiter, int status, char *body, size_t len)
     struct serve_conn *c = waiter;
     c->ticket = NULL;
     serve_conn_enter(c);
-    serve_conn_respond(c, status, "application/json", body, len, NULL, 0);
+    serve_conn_respond(c, status, "application/json", body, len, rest_extra(status), 0);
     serve_conn_leave(c);
     free(body);
 }

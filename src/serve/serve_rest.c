@@ -3,7 +3,8 @@
  * Argument rules follow Fortio's rapi package: a query argument that is
  * present and non-empty wins over the JSON body's value; JSON values must
  * be strings (others are ignored, as Fortio does); qps missing or 0 = 8,
- * negative = as fast as possible; t missing = 5s, "on" = until stopped;
+ * negative = as fast as possible; t missing = 5s, "on" = until stopped
+ * (or -rest-max-duration);
  * c missing or 0 = 4. A run's job lives in the registry from its start to
  * its end. Whoever waits for runs to end (the synchronous run call, a
  * stop?wait=true) holds a ticket that counts the runs it still waits for;
@@ -11,12 +12,25 @@
  * counts its linked tickets down (under the registry mutex) and the one
  * that reaches zero fills the reply and posts it. A job leaves the registry
  * and takes its links in one critical section, so a link added while the
- * job is listed is always seen. */
+ * job is listed is always seen.
+ *
+ * Guard (serve_rest_guard.h): a run's options are checked against the caps
+ * and its URL against the REST path rule and the allow-list before it
+ * starts; the run cap and the connection budget are taken under the
+ * registry mutex when it is listed and given back when it leaves. A host
+ * that needs DNS is resolved by the run's own thread (never on a worker's
+ * loop), which then connects to the checked address (the URL rewritten to
+ * it, with the name as Host, except for https, whose certificate names the
+ * host); an async run's "started" reply waits for that check. save=on
+ * never overwrites: a name taken gets "-2", "-3", ... (O_EXCL). When a run
+ * ends its thread hands freed heap back to the system (malloc_trim), so
+ * serve's idle RSS comes back after a large run. */
 #include "serve/serve_rest.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +40,18 @@
 
 #include "base/buf.h"
 #include "base/duration.h"
+#include "base/errbuf.h"
 #include "load/fortio_json.h"
 #include "load/loadgen.h"
 #include "serve/serve_query.h"
+#include "serve/serve_rest_guard.h"
 #include "net/transport.h"
 #include "net/url.h"
 
 #define ARG_MAX         8192
 #define MAX_RUN_HEADERS 64
 
-enum { T_RUN, T_STOP };
+enum { T_RUN, T_STOP, T_START }; /* T_START: an async run's "started", after its check */
 enum { ST_PENDING = 1, ST_RUNNING = 2, ST_STOPPING = 3 }; /* Fortio's StateEnum values */
 
 struct serve_rest_ticket {
@@ -73,10 +89,14 @@ struct job {
     struct loadgen_ctl *ctl;
     struct loadgen_opts opts;
     char *url, *payload, *labels;
-    char *headers[MAX_RUN_HEADERS];
+    char *headers[MAX_RUN_HEADERS + 1]; /* + the Host of a pinned URL */
     size_t nheaders;
     bool save;
     struct wait_link *waits;
+    int64_t conns;                      /* taken from the registry's budget */
+    const struct serve_rest_guard *pin; /* set: resolve and check the host first */
+    char *pinned_url;                   /* the URL with the checked address */
+    struct serve_rest_ticket *start_tk; /* async + pin: "started" goes here */
 };
 
 struct serve_rest {
@@ -85,6 +105,7 @@ struct serve_rest {
     struct job *jobs;
     int64_t last_id;
     int nthreads;
+    int64_t nruns, conns_used; /* listed runs and their connections */
     const char *data_dir;
 };
 
@@ -214,11 +235,13 @@ static void job_free(struct job *j)
         free(wl);
     }
     loadgen_ctl_free(j->ctl);
+    free(j->pinned_url);
     free(j->url);
     free(j->payload);
     free(j->labels);
     for (size_t i = 0; i < j->nheaders; i++)
         free(j->headers[i]);
+    free(j->start_tk); /* only on a failed start: the thread posts it */
     free(j);
 }
 
@@ -297,6 +320,11 @@ static char *set_run_id(char *json, int64_t id)
     return b.data;
 }
 
+#define SAVE_TRIES 1000
+
+/* Write json to dir/<ID>.json, or <ID>-2.json, -3, ... when that name is
+ * taken (two runs with the same labels in the same second): created with
+ * O_EXCL, never through a symlink, never over another result. */
 static void save_json(const char *dir, const char *json)
 {
     const char *k = strstr(json, "\"ID\": \"");
@@ -304,17 +332,74 @@ static void save_json(const char *dir, const char *json)
     k += 7;
     const char *e = strchr(k, '"');
     if (!e || e == k || e - k > 200) return;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%.*s.json", dir, (int)(e - k), k);
     for (const char *c = k; c < e; c++)
         if (*c == '/') return;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "meshperf serve: cannot save %s: %s\n", path, strerror(errno));
+    char path[4096];
+    int fd = -1;
+    for (int n = 1; n <= SAVE_TRIES && fd < 0; n++) {
+        if (n == 1)
+            snprintf(path, sizeof path, "%s/%.*s.json", dir, (int)(e - k), k);
+        else
+            snprintf(path, sizeof path, "%s/%.*s-%d.json", dir, (int)(e - k), k, n);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        fprintf(stderr, "meshperf serve: cannot save %s: %s\n", path,
+                errno == EEXIST ? "every suffix up to -1000 is taken" : strerror(errno));
         return;
     }
-    fputs(json, f);
-    fclose(f);
+    size_t len = strlen(json), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, json + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    if (off < len || close(fd) < 0) {
+        fprintf(stderr, "meshperf serve: cannot save %s: %s\n", path,
+                off < len ? strerror(errno) : "close failed");
+        if (off < len) close(fd);
+    }
+}
+
+/* The job's URL pointed at the address its host resolved to (checked by
+ * the guard): j->pinned_url, and the name as Host unless a header gives
+ * one. https keeps the name (its certificate names it). 0, or with err -2
+ * (an address not allowed) or -1 (not resolved, no memory). */
+static int pin_target(struct job *j, char *err, size_t errlen)
+{
+    struct url u;
+    if (url_parse(j->url, &u, err, errlen) < 0) return -1;
+    char addr[64];
+    int rc = serve_rest_guard_resolve(j->pin, &u, addr, sizeof addr, err, errlen);
+    if (rc < 0) return rc;
+    if (u.tls) return 0;
+    struct buf b;
+    buf_init(&b, URL_PATH_MAX + 512);
+    bool v6 = strchr(addr, ':') != NULL;
+    if (buf_printf(&b, "%s://%s%s%s:%d%s", u.scheme, v6 ? "[" : "", addr, v6 ? "]" : "", u.port,
+                   u.path) < 0) {
+        buf_free(&b);
+        return errbuf_set(err, errlen, "out of memory");
+    }
+    bool has_host = false;
+    for (size_t i = 0; i < j->nheaders; i++)
+        has_host |= !strncasecmp(j->headers[i], "host:", 5);
+    if (!has_host) {
+        char hh[URL_HOST_MAX + 16], line[URL_HOST_MAX + 32];
+        if (url_host_header(&u, hh, sizeof hh) < 0 ||
+            snprintf(line, sizeof line, "Host: %s", hh) >= (int)sizeof line ||
+            !(j->headers[j->nheaders] = strdup(line))) {
+            buf_free(&b);
+            return errbuf_set(err, errlen, "out of memory");
+        }
+        j->nheaders++;
+        j->opts.nheaders = j->nheaders;
+    }
+    j->pinned_url = b.data;
+    j->opts.url = j->pinned_url;
+    return 0;
 }
 
 static void *job_main(void *arg)
@@ -327,11 +412,33 @@ static void *job_main(void *arg)
     char *json = NULL;
     size_t len = 0;
     char rid[sizeof((struct serve_rest_ticket *)0)->result_id] = "";
-    if (loadgen_run(&j->opts, &res, err, sizeof err) < 0) {
+    size_t nshown = j->nheaders; /* the result shows what was asked */
+    int pin = j->pin ? pin_target(j, err, sizeof err) : 0;
+    bool refused = pin < 0;
+    const char *why = pin == -2 ? "target not allowed" : "Aborting because of error";
+    if (j->start_tk) { /* async: its check is done */
+        struct serve_rest_ticket *t = j->start_tk;
+        j->start_tk = NULL;
+        t->status = refused ? (pin == -2 ? 403 : 400) : 200;
+        t->body = refused ? error_reply(why, err, &t->len)
+                          : async_reply("started", j->id, 1, "", &t->len);
+        if (!t->body) {
+            t->status = 500;
+            t->len = 0;
+        }
+        inbox_post(t);
+    }
+    if (refused) {
+        status = pin == -2 ? 403 : 400;
+        json = error_reply(why, err, &len);
+    } else if (loadgen_run(&j->opts, &res, err, sizeof err) < 0) {
         status = 400;
         json = error_reply("Aborting because of error", err, &len);
     } else {
-        json = fortio_json_result(&j->opts, res, 2);
+        struct loadgen_opts shown = j->opts;
+        shown.url = j->url;
+        shown.nheaders = nshown;
+        json = fortio_json_result(&shown, res, 2);
         if (json) {
             json = set_run_id(json, j->id);
             len = strlen(json);
@@ -356,6 +463,8 @@ static void *job_main(void *arg)
             break;
         }
     }
+    r->nruns--;
+    r->conns_used -= j->conns;
     struct wait_link *wl = j->waits;
     j->waits = NULL;
     pthread_mutex_unlock(&r->mu);
@@ -388,6 +497,12 @@ static void *job_main(void *arg)
     /* detached: let go of OpenSSL's per-thread state before serve_rest_free
      * can return and the process exit (an LSan leak report under load) */
     transport_tls_thread_stop();
+#ifdef __GLIBC__
+    /* the run's connections, buffers and histograms are free now: give the
+     * pages back, or a large run leaves serve's RSS (which `run` measures)
+     * high for good */
+    malloc_trim(0);
+#endif
     pthread_mutex_lock(&r->mu);
     r->nthreads--;
     pthread_cond_broadcast(&r->cv);
@@ -521,13 +636,28 @@ static void run_headers(struct job *j, struct http_span query, json_t *jd)
     j->opts.nheaders = j->nheaders;
 }
 
-/* Step 4: number j, list it in r, link tk (if any) to it and start its
- * thread. Returns j's id (j may be gone by then: the thread owns it), or
- * -1 when the thread could not start (j unlisted, still the caller's). */
-static int64_t run_start(struct serve_rest *r, struct job *j, struct serve_rest_ticket *tk,
-                         struct wait_link *wl)
+/* Step 4: within the caps lim (runs at once, their connections), number
+ * j, list it in r, link tk (if any) to it and start its thread. Returns j's
+ * id (j may be gone by then: the thread owns it), -2 with why in ex when a
+ * cap is reached (429), or -1 when the thread could not start (j unlisted,
+ * still the caller's). */
+static int64_t run_start(struct serve_rest *r, const struct serve_rest_limits *lim, struct job *j,
+                         struct serve_rest_ticket *tk, struct wait_link *wl, char *ex, size_t exlen)
 {
     pthread_mutex_lock(&r->mu);
+    if (r->nruns >= lim->max_runs || r->conns_used + j->conns > lim->max_connections) {
+        if (r->nruns >= lim->max_runs)
+            errbuf_set(ex, exlen, "%lld REST runs are running, the most -rest-max-runs allows",
+                       (long long)r->nruns);
+        else
+            errbuf_set(ex, exlen,
+                       "%lld of the %lld connections -rest-max-connections allows are in use; "
+                       "c=%lld does not fit",
+                       (long long)r->conns_used, (long long)lim->max_connections,
+                       (long long)j->conns);
+        pthread_mutex_unlock(&r->mu);
+        return -2;
+    }
     j->id = ++r->last_id;
     j->state = ST_RUNNING;
     if (tk) wait_link_add(j, tk, wl);
@@ -544,16 +674,71 @@ static int64_t run_start(struct serve_rest *r, struct job *j, struct serve_rest_
     if (rc != 0) {
         r->jobs = j->next;
         r->nthreads--;
+    } else {
+        r->nruns++;
+        r->conns_used += j->conns;
     }
     pthread_mutex_unlock(&r->mu);
     return rc ? -1 : id;
 }
 
+/* Step 2b: j's options within the caps: c, qps x t and n, t (t=on runs
+ * until stopped or for -rest-max-duration, whichever comes first), n/qps
+ * and the request timeout. 0, or -1 with the line in ex naming the flag
+ * that raises the cap. */
+static int run_caps(const struct serve_rest_limits *lim, struct job *j, char *ex, size_t exlen)
+{
+    struct loadgen_opts *o = &j->opts;
+    if (o->count <= 0 && o->duration_us == 0) o->duration_us = lim->max_duration_us;
+    double secs = (double)o->duration_us / 1e6;
+    double max_s = (double)lim->max_duration_us / 1e6;
+    if (o->connections > lim->max_run_connections)
+        return errbuf_set(ex, exlen,
+                          "c=%d is over the %lld connections of one run (flag "
+                          "-rest-max-run-connections)",
+                          o->connections, (long long)lim->max_run_connections);
+    if (o->count > lim->max_requests)
+        return errbuf_set(ex, exlen,
+                          "n=%lld is over the %lld requests of one run (flag "
+                          "-rest-max-requests)",
+                          (long long)o->count, (long long)lim->max_requests);
+    if (o->count > 0 && o->qps > 0) secs = (double)o->count / o->qps;
+    if (secs > max_s)
+        return errbuf_set(ex, exlen, "the run would last %gs, over %gs (flag -rest-max-duration)",
+                          secs, max_s);
+    if (o->count <= 0 && o->qps > 0 && o->qps * secs > (double)lim->max_requests)
+        return errbuf_set(ex, exlen,
+                          "qps x t = %.0f requests, over %lld (flag "
+                          "-rest-max-requests)",
+                          o->qps * secs, (long long)lim->max_requests);
+    if (o->timeout_us > lim->max_duration_us)
+        return errbuf_set(ex, exlen, "timeout=%gs is over %gs (flag -rest-max-duration)",
+                          (double)o->timeout_us / 1e6, max_s);
+    return 0;
+}
+
+/* Step 2c: j's target: not a REST path, and a host the guard allows (or
+ * one its thread must resolve first: j->pin). 0, or -1 with ex. */
+static int run_target(const struct serve_rest_guard *g, struct job *j, char *ex, size_t exlen)
+{
+    struct url u;
+    if (url_parse(j->url, &u, ex, exlen) < 0) return -1;
+    if (serve_rest_guard_rest_path(u.path))
+        return errbuf_set(ex, exlen,
+                          "the URL leads to a REST API path (/fortio/rest/): a run "
+                          "may not start runs");
+    int rc = serve_rest_guard_target(g, &u, ex, exlen);
+    if (rc > 0) j->pin = g;
+    return rc < 0 ? -1 : 0;
+}
+
 /* /fortio/rest/run: parse the request into a job (steps 1-3), check its
- * options, start it (step 4); answer at once when async or on an error,
- * else hand back a ticket the job's end answers. */
-static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span query,
-                      struct http_span body, void *waiter, int *status, char **out, size_t *len,
+ * options, caps and target, start it (step 4); answer at once when async
+ * or on an error, else hand back a ticket the job's end answers (an async
+ * run whose host needs DNS also answers through a ticket, once checked). */
+static int handle_run(struct serve_rest *r, const struct serve_rest_guard *g,
+                      struct serve_rest_inbox *inbox, struct http_span query, struct http_span body,
+                      void *waiter, int *status, char **out, size_t *len,
                       struct serve_rest_ticket **ticket)
 {
     *status = 400;
@@ -571,39 +756,51 @@ static int handle_run(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     }
     j->r = r;
     bool async = false;
+    const struct serve_rest_limits *lim = serve_rest_guard_limits(g);
     if (run_opts(j, query, jd, &async, &msg, ex, sizeof ex) == 0) run_headers(j, query, jd);
     json_decref(jd);
     if (!msg && loadgen_opts_check(&j->opts, ex, sizeof ex) < 0) msg = "Aborting because of error";
+    if (!msg && run_caps(lim, j, ex, sizeof ex) < 0) msg = "over a REST cap";
+    if (!msg && run_target(g, j, ex, sizeof ex) < 0) {
+        *status = 403;
+        msg = "target not allowed";
+    }
     if (msg) {
         job_free(j);
         *out = error_reply(msg, ex, len);
         return *out ? 1 : -1;
     }
+    j->conns = j->opts.connections;
     j->ctl = loadgen_ctl_new();
     j->opts.ctl = j->ctl;
-    struct serve_rest_ticket *tk = async ? NULL : ticket_new(inbox, waiter, T_RUN);
-    struct wait_link *wl = async ? NULL : malloc(sizeof *wl);
-    if (!j->ctl || (!async && (!tk || !wl))) {
+    bool later = !async || j->pin; /* the reply comes through a ticket */
+    struct serve_rest_ticket *tk =
+        later ? ticket_new(inbox, waiter, async ? T_START : T_RUN) : NULL;
+    struct wait_link *wl = !async ? malloc(sizeof *wl) : NULL;
+    if (!j->ctl || (later && !tk) || (!async && !wl)) {
         free(tk);
         free(wl);
         job_free(j);
         return -1;
     }
-    int64_t id = run_start(r, j, tk, wl);
+    if (async && tk) j->start_tk = tk; /* the job owns it: freed with it, or posted */
+    int64_t id = run_start(r, lim, j, async ? NULL : tk, wl, ex, sizeof ex);
     if (id < 0) {
-        free(tk);
+        if (!async) free(tk);
+        if (id == -2) free(wl); /* not linked: the caps were checked first */
         job_free(j);
-        *status = 500;
-        *out = error_reply("Aborting because of error", "cannot start a thread", len);
+        *status = id == -2 ? 429 : 500;
+        *out = id == -2 ? error_reply("busy", ex, len)
+                        : error_reply("Aborting because of error", "cannot start a thread", len);
         return *out ? 1 : -1;
     }
-    if (async) {
-        *status = 200;
-        *out = async_reply("started", id, 1, "", len);
-        return *out ? 1 : -1;
+    if (later) {
+        *ticket = tk;
+        return 0;
     }
-    *ticket = tk;
-    return 0;
+    *status = 200;
+    *out = async_reply("started", id, 1, "", len);
+    return *out ? 1 : -1;
 }
 
 static int64_t query_int(struct http_span query, const char *key)
@@ -688,7 +885,8 @@ static int handle_stop(struct serve_rest *r, struct serve_rest_inbox *inbox, str
     return *out ? 1 : -1;
 }
 
-int serve_rest_handle(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span which,
+int serve_rest_handle(struct serve_rest *r, const struct serve_rest_guard *g,
+                      struct serve_rest_inbox *inbox, struct http_span which,
                       struct http_span query, struct http_span body, void *waiter, int *status,
                       char **out, size_t *len, struct serve_rest_ticket **ticket)
 {
@@ -699,7 +897,7 @@ int serve_rest_handle(struct serve_rest *r, struct serve_rest_inbox *inbox, stru
     size_t n = which.len;
     if (n && which.p[n - 1] == '/') n--;
     if (n == 3 && !memcmp(which.p, "run", 3))
-        return handle_run(r, inbox, query, body, waiter, status, out, len, ticket);
+        return handle_run(r, g, inbox, query, body, waiter, status, out, len, ticket);
     if (n == 6 && !memcmp(which.p, "status", 6)) return handle_status(r, query, status, out, len);
     if (n == 4 && !memcmp(which.p, "stop", 4))
         return handle_stop(r, inbox, query, waiter, status, out, len, ticket);

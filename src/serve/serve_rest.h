@@ -11,7 +11,9 @@
  *                        wait is bounded: a stopped run ends within its
  *                        request timeout (loadgen.h), default 3 s.
  * Errors use Fortio's shape: 400 {"error":true,"message":"URL is
- * required","exception":"..."}.
+ * required","exception":"..."}. The API answers only on `serve -rest`
+ * (serve_handlers.c); runs are bounded and their targets limited by a
+ * guard (serve_rest_guard.h, docs/SECURITY.md).
  *
  * Each run executes loadgen_run on its own (detached) thread, so a worker's
  * loop never blocks. A reply that is not ready at once is a ticket: the run
@@ -29,6 +31,7 @@
 #include "net/http_parse.h"
 
 struct serve_rest;
+struct serve_rest_guard; /* serve_rest_guard.h */
 struct serve_rest_inbox;
 struct serve_rest_ticket;
 
@@ -64,12 +67,19 @@ void serve_rest_inbox_drain(struct serve_rest_inbox *in, serve_rest_reply_fn *fn
 void serve_rest_ticket_forget(struct serve_rest_ticket *t);
 
 /* Handle one REST request. which is the path after /fortio/rest/ ("run",
- * "status", "stop"); query excludes '?'; body is the request body. Either
- * answers at once (returns 1 with *status and *body: malloc'd JSON the
- * caller frees, *len its length) or takes a ticket (returns 0 and *ticket;
- * the reply comes later through inbox to waiter). Returns -1 on no memory
- * (the caller answers 500). */
-int serve_rest_handle(struct serve_rest *r, struct serve_rest_inbox *inbox, struct http_span which,
+ * "status", "stop"); query excludes '?'; body is the request body; g
+ * (borrowed, required) holds the caps and the allowed targets of runs.
+ * Either answers at once (returns 1 with *status and *body: malloc'd JSON
+ * the caller frees, *len its length) or takes a ticket (returns 0 and
+ * *ticket; the reply comes later through inbox to waiter). Returns -1 on
+ * no memory (the caller answers 500). A run is refused with 400 when its
+ * options are over a cap, 403 when its target is not allowed (also when
+ * that is found after resolving the host: the reply, or an async run's
+ * "started", waits for the check), and 429 when -rest-max-runs runs are
+ * running or its connections do not fit the budget; each error's
+ * "exception" is one line naming the flag that raises the limit. */
+int serve_rest_handle(struct serve_rest *r, const struct serve_rest_guard *g,
+                      struct serve_rest_inbox *inbox, struct http_span which,
                       struct http_span query, struct http_span body, void *waiter, int *status,
                       char **out, size_t *len, struct serve_rest_ticket **ticket);
 

@@ -1,5 +1,5 @@
 # Integration: `meshperf run --load-generator URL` drives every test through
-# the Fortio REST API of a `meshperf serve` this test starts: the same
+# the Fortio REST API of a `meshperf serve -rest` this test starts: the same
 # result files per test as the in-process runner, fortio.json with the
 # same top-level keys, RequestedQPS equal and ActualQPS near the asked rate
 # (a loose window: the machine may be busy); meshperf.load_generator in
@@ -13,7 +13,7 @@
 trap 'kill_marked; _cleanup' EXIT
 
 PORT=$(free_port)
-spawn gen "$MESHPERF" serve -port "$PORT" -listen 127.0.0.1
+spawn gen "$MESHPERF" serve -port "$PORT" -listen 127.0.0.1 -rest
 wait_http "http://127.0.0.1:$PORT/health" 10 || { fail "load generator ready" "no /health"; exit 1; }
 GEN="http://127.0.0.1:$PORT/"
 

@@ -11,7 +11,7 @@
 U=http://127.0.0.1
 
 start_node target || exit 1
-start_node gen || exit 1
+start_node gen -rest || exit 1
 G="$U:$PORT_gen/fortio/rest"
 
 # Held within 2 % (the tight 1 % figure is bench/serve_bench.sh's): up to
@@ -68,7 +68,7 @@ expect_eq "unknown REST call -> 404" "$(curl -s -o /dev/null -w '%{http_code}' "
 # stop?wait=true on a -threads 2 node (each curl is its own connection, so
 # start, stop and wait land on either worker). The runs' requests take
 # 400 ms each, so a run ends a while after it is told to stop.
-start_node gen2 -threads 2 || exit 1
+start_node gen2 -rest -threads 2 || exit 1
 G2="$U:$PORT_gen2/fortio/rest"
 start_async() { # start_async -> RunID
     curl -s -X POST "$G2/run?url=$U:$PORT_target/echo%3Fdelay%3D400ms&t=on&qps=20&c=4&async=on" |

@@ -47,7 +47,7 @@ shutdown_case() {
     local name=$1 scheme=$2 n
     n=$(($(ndata) + 1))
     mkdir -p "$T/$name.data"
-    start_node "$name" -threads 1 -drain-timeout 1s -data-dir "$T/$name.data" || {
+    start_node "$name" -rest -threads 1 -drain-timeout 1s -data-dir "$T/$name.data" || {
         fail "$name: node started" "no listening line"; return; }
     local pv=PORT_$name iv=PID_$name
     local port=${!pv} pid=${!iv}
