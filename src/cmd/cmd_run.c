@@ -293,7 +293,9 @@ static int cmd_run_drive(const struct cmd_run_state *st)
         .pause_us = st->pause_seen ? st->pause_us : st->cfg->pause_us,
         .sample_us = st->sample_seen ? st->sample_us : st->cfg->sample_us,
         .load_generator = st->loadgen,
-        .tolerance = st->tolerance_seen ? st->tolerance / 100 : -1,
+        .tolerance = st->tolerance_seen            ? st->tolerance / 100
+                     : st->cfg->tolerance_pct >= 0 ? st->cfg->tolerance_pct / 100
+                                                   : -1,
         .store_uri = st->store,
         .quiet = st->quiet,
         .out = stdout,

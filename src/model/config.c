@@ -442,8 +442,9 @@ static bool dns_label_ok(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static const char *const ext_keys[] = {"step",      "pause",     "sample_interval", "prometheus",
-                                       "namespace", "scale_qps", "load_generator",  "store"};
+static const char *const ext_keys[] = {"step",           "pause",     "sample_interval",
+                                       "prometheus",     "namespace", "scale_qps",
+                                       "load_generator", "store",     "tolerance"};
 #define NEXT (sizeof ext_keys / sizeof ext_keys[0])
 
 /* meshperf.load_generator: the http(s) base URL of a Fortio REST API. */
@@ -494,7 +495,8 @@ static int parse_ext(struct ctx *cx, struct field *f)
                             ext_keys[i]);
             return fail(cx, path,
                         "unknown key (known: step, pause, sample_interval, "
-                        "prometheus, namespace, scale_qps, load_generator, store)");
+                        "prometheus, namespace, scale_qps, load_generator, store, "
+                        "tolerance)");
         }
     }
 #define EPATH(i) (snprintf(path, sizeof path, "%s.%s", f->key, ext_keys[i]), path)
@@ -553,6 +555,13 @@ static int parse_ext(struct ctx *cx, struct field *f)
             return fail(cx, EPATH(5), "must be a number > 0, got %s", GOT(e[5]));
         c->scale_qps = d;
     }
+    c->tolerance_pct = -1;
+    if (e[8]) {
+        double d;
+        if (!as_number(e[8], &d) || !(d >= 0 && d <= 100))
+            return fail(cx, EPATH(8), "must be a percentage 0..100, got %s", GOT(e[8]));
+        c->tolerance_pct = d;
+    }
 #undef EPATH
     return 0;
 }
@@ -608,6 +617,7 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
     c->replicas = CONFIG_DEFAULT_REPLICAS;
     c->conn_check = CONFIG_DEFAULT_CONN_CHECK;
     c->scale_qps = 1;
+    c->tolerance_pct = -1;
     if (!(c->text = malloc(len + 1)) || !(c->topo = topology_new())) {
         fail(&cx, NULL, "out of memory");
         goto out;

@@ -95,6 +95,9 @@ struct config {
                             * API that runs every test; NULL = in-process */
     char *store;           /* store: "s3://bucket[/prefix]" each test's results are
                             * uploaded to; NULL = local only */
+    double tolerance_pct;  /* tolerance: 0..100, % short of the asked load that
+                            * makes a test degraded (base/degraded.h); < 0 = not
+                            * given (the default, 10) */
 
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text; /* original bytes, NUL-terminated (not counted) */

@@ -198,6 +198,7 @@ static void test_original(void **state)
     assert_int_equal(c->prom, CONFIG_PROM_OFF);
     assert_string_equal(config_prom_str(c), "off");
     assert_true(c->scale_qps == 1.0);
+    assert_true(c->tolerance_pct < 0); /* not given: the default */
     assert_int_equal(c->nwarnings, 0);
     /* the bytes, verbatim */
     size_t len;
@@ -279,6 +280,7 @@ static void test_case_and_last_wins(void **state)
     assert_string_equal(config_prom_str(c), "http://127.0.0.1:9090");
     assert_string_equal(c->ns, "perf");
     assert_true(c->scale_qps == 0.01);
+    assert_true(c->tolerance_pct == 25.0);
     assert_true(config_test_qps(c, 0) == 250.5 * 0.01);
     assert_true(config_test_qps(c, 1) == 0.0);
     assert_int_equal(c->nwarnings, 0);
