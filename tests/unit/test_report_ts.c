@@ -118,16 +118,16 @@ static void test_groups_and_legend(void **state)
     assert_string_equal(m.s[g[0].idx[1]].lv[0], "503");
     assert_string_equal(m.s[g[0].idx[2]].lv[4], "node-10-0");
     /* code and pod differ among root's series; container, namespace, path do not */
-    report_ts_legend(&m, g[0].idx, g[0].n, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 0, leg, sizeof leg);
     assert_string_equal(leg, "code=200 pod=node-2-0");
-    report_ts_legend(&m, g[0].idx, g[0].n, 2, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 2, leg, sizeof leg);
     assert_string_equal(leg, "code=200 pod=node-10-0");
     /* a lone series keeps all its labels */
     assert_int_equal(g[1].n, 1);
-    report_ts_legend(&m, g[1].idx, g[1].n, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[1], 0, leg, sizeof leg);
     assert_string_equal(leg, "code=200 container=app namespace=ns path=echo pod=node-0-0");
     /* cut short, still a C string */
-    report_ts_legend(&m, g[1].idx, g[1].n, 0, leg, 12);
+    report_ts_legend(&m, &g[1], 0, leg, 12);
     assert_string_equal(leg, "code=200 co");
     report_ts_groups_free(g, (size_t)ng);
     report_ts_groups_free(NULL, 0);
@@ -143,7 +143,7 @@ static void test_groups_and_legend(void **state)
     assert_int_equal(ng, 1);
     assert_null(g[0].path);
     assert_int_equal(g[0].n, 2);
-    report_ts_legend(&m, g[0].idx, 2, 1, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 1, leg, sizeof leg);
     assert_string_equal(leg, "path=metrics");
     report_ts_groups_free(g, (size_t)ng);
     report_read_metric_free(&m);
@@ -154,7 +154,7 @@ static void test_groups_and_legend(void **state)
     assert_int_equal(report_read_csv(bare, strlen(bare), "up", &m, err, sizeof err), 0);
     ng = report_ts_groups(&m, &g);
     assert_int_equal(ng, 1);
-    report_ts_legend(&m, g[0].idx, 1, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 0, leg, sizeof leg);
     assert_string_equal(leg, "up");
     report_ts_groups_free(g, (size_t)ng);
     report_read_metric_free(&m);
