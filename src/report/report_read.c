@@ -646,6 +646,8 @@ static int read_run(struct store *st, const char *dir, const char *test, const c
     int rc = read_object(st, dir, "fortio.json", &text);
     if (rc == -ENOENT)
         report_read_warn(run, "missing fortio.json");
+    else if (rc == -EINVAL || rc == -EISDIR) /* a FIFO, device or directory: never read */
+        report_read_warn(run, "fortio.json: not a regular file");
     else if (rc < 0)
         report_read_warn(run, "fortio.json: %s", strerror(-rc));
     else if (report_read_fortio(text.data, text.len, run, err, sizeof err) < 0)
@@ -659,7 +661,8 @@ static int read_run(struct store *st, const char *dir, const char *test, const c
         char name[512];
         snprintf(name, sizeof name, "%.*s", (int)(strlen(csvs[i]) - 4), csvs[i]);
         if ((rc = read_object(st, dir, csvs[i], &text)) < 0) {
-            report_read_warn(run, "%s: %s", csvs[i], strerror(-rc));
+            report_read_warn(run, "%s: %s", csvs[i],
+                             rc == -EINVAL || rc == -EISDIR ? "not a regular file" : strerror(-rc));
             continue;
         }
         struct report_metric *m = &run->metrics[run->nmetrics++];
