@@ -4,7 +4,7 @@
 # invocation:
 #   rows: one run whose memory CSV has 1,000,000 rows (one noisy series):
 #         drawing it was the cost (every point stroked; now downsampled per
-#         quarter-pixel column);
+#         half-pixel column);
 #   pods: one run whose memory CSV has 200,000 distinct pods (2 samples
 #         each, on 50 nodes): grouping and legends were quadratic.
 # Targets (docs/BENCHMARKS.md): rows under 2 s, pods under 3 s (release).

@@ -351,11 +351,11 @@ static bool drawable(const struct chart_series *s, const struct frame *f, size_t
 }
 
 /* Downsampled lines keep a few points per this fraction of a pixel column:
- * the kept points are within a quarter pixel of the dropped ones, so the
+ * the kept points are within half a pixel of the dropped ones, so the
  * 2 px antialiased line moves by less than that. */
-#define CHART_SUBCOLUMNS 4
+#define CHART_SUBCOLUMNS 2
 
-/* One column's (a quarter pixel wide) run of consecutive points: the
+/* One column's (half a pixel wide) run of consecutive points: the
  * first, the lowest, the highest and the last (indices into the series). */
 struct column {
     double col; /* floor of the pixel x times CHART_SUBCOLUMNS; NAN when empty */
@@ -397,7 +397,7 @@ static void column_flush(cairo_t *cr, const struct chart_series *s, const struct
 }
 
 /* The line of s, downsampled (unless full) to at most four points per
- * quarter-pixel column and run of consecutive points: a 1 M-point series
+ * half-pixel column and run of consecutive points: a 1 M-point series
  * costs what a few thousand do, and its picture is the same at the drawn
  * resolution (the M4 reduction: first, min, max, last per column; see
  * column_flush for the line's ends). */

@@ -59,7 +59,7 @@ struct chart {
 
 /* Paint c onto cr, which covers c's width x height (or the defaults).
  * Solid lines are downsampled as they are drawn: of each run of consecutive
- * points that fall in one quarter-pixel column only the first, the lowest,
+ * points that fall in one half-pixel column only the first, the lowest,
  * the highest and the last are joined (M4), so the picture is the same at
  * the chart's resolution, within antialiasing (tests/unit/test_chart.c
  * compares the pixels of 1 M points both ways), and drawing costs
