@@ -7,7 +7,7 @@
 #   read through them; with strace, no open below them at all);
 # - a 250,000-row CSV and 100,000 distinct pods each finish in under 30 s
 #   (under ASan; the release build takes about 1 s: bench/report_big.sh),
-#   which the quadratic grouping and the undrawn-downsampled lines did not
+#   which the quadratic grouping and the lines drawn point by point did not
 #   (17 s and > 15 s before, release); the 250k-row chart's inline SVG is
 #   small (downsampled: every point would be ~4.6 MB of path) and the pods'
 #   chart says how many lines it left out.
