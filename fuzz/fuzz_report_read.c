@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!g[k].n) abort();
         for (size_t i = 0; i < g[k].n; i++) {
             char leg[64];
-            report_ts_legend(&m, g[k].idx, g[k].n, i, leg, sizeof leg);
+            report_ts_legend(&m, &g[k], i, leg, sizeof leg);
             const struct report_series *s = &m.s[g[k].idx[i]];
             double *out = malloc((s->n ? s->n : 1) * sizeof *out);
             if (out) report_ts_rate(s->ts, s->nts, s->v, s->n, out);

@@ -10,6 +10,7 @@
 #include <cairo-svg.h>
 #include <fontconfig/fontconfig.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,87 @@ static void marker(cairo_t *cr, double x, double y)
     cairo_fill(cr);
 }
 
+/* Is point j of s drawn (finite y, usable x)? */
+static bool drawable(const struct chart_series *s, const struct frame *f, size_t j)
+{
+    return isfinite(s->y[j]) && !isnan(s->x[j]) && (f->pct || isfinite(s->x[j]));
+}
+
+/* Downsampled lines keep a few points per this fraction of a pixel column:
+ * the kept points are within half a pixel of the dropped ones, so the
+ * 2 px antialiased line moves by less than that. */
+#define CHART_SUBCOLUMNS 2
+
+/* One column's (half a pixel wide) run of consecutive points: the
+ * first, the lowest, the highest and the last (indices into the series). */
+struct column {
+    double col; /* floor of the pixel x times CHART_SUBCOLUMNS; NAN when empty */
+    size_t first, lo, hi, last;
+};
+
+/* Add the column's points to the path in their order, each once: the
+ * polyline through them covers the same pixels as the one through every
+ * point of the column. Where the line starts (no pen yet) or ends (ends),
+ * the second and the second-to-last point are kept too: they orient the
+ * line's butt caps. */
+static void column_flush(cairo_t *cr, const struct chart_series *s, const struct frame *f,
+                         struct column *c, bool *pen, bool ends)
+{
+    if (isnan(c->col)) return;
+    size_t v[6], n = 0;
+    v[n++] = c->first;
+    if (!*pen && c->last > c->first) v[n++] = c->first + 1;
+    v[n++] = c->lo;
+    v[n++] = c->hi;
+    if (ends && c->last > c->first) v[n++] = c->last - 1;
+    v[n++] = c->last;
+    for (size_t i = 1; i < n; i++) /* insertion sort of at most 6 */
+        for (size_t k = i; k > 0 && v[k - 1] > v[k]; k--) {
+            size_t t = v[k];
+            v[k] = v[k - 1];
+            v[k - 1] = t;
+        }
+    for (size_t k = 0; k < n; k++) {
+        if (k && v[k] == v[k - 1]) continue;
+        double x = xpos(f, s->x[v[k]]), y = ypos(f, s->y[v[k]]);
+        if (*pen)
+            cairo_line_to(cr, x, y);
+        else
+            cairo_move_to(cr, x, y);
+        *pen = true;
+    }
+    c->col = NAN;
+}
+
+/* The line of s, downsampled (unless full) to at most four points per
+ * half-pixel column and run of consecutive points: a 1 M-point series
+ * costs what a few thousand do, and its picture is the same at the drawn
+ * resolution (the M4 reduction: first, min, max, last per column; see
+ * column_flush for the line's ends). */
+static void draw_line(cairo_t *cr, const struct chart_series *s, const struct frame *f, bool full)
+{
+    bool pen = false;
+    struct column c = {.col = NAN};
+    for (size_t j = 0; j < s->n; j++) {
+        if (!drawable(s, f, j)) {
+            column_flush(cr, s, f, &c, &pen, true);
+            pen = false;
+            continue;
+        }
+        double col = floor(xpos(f, s->x[j]) * CHART_SUBCOLUMNS);
+        if (full || col != c.col) {
+            column_flush(cr, s, f, &c, &pen, false);
+            c = (struct column){col, j, j, j, j};
+            if (full) column_flush(cr, s, f, &c, &pen, false);
+            continue;
+        }
+        if (s->y[j] < s->y[c.lo]) c.lo = j;
+        if (s->y[j] > s->y[c.hi]) c.hi = j;
+        c.last = j;
+    }
+    column_flush(cr, s, f, &c, &pen, true);
+}
+
 static void draw_series(const struct chart *c, cairo_t *cr, const struct frame *f)
 {
     cairo_save(cr);
@@ -375,26 +457,14 @@ static void draw_series(const struct chart *c, cairo_t *cr, const struct frame *
                 double d[] = {6, 4};
                 cairo_set_dash(cr, d, 2, 0);
             }
-            bool pen = false;
-            for (size_t j = 0; j < s->n; j++) {
-                if (!isfinite(s->y[j]) || isnan(s->x[j]) || (!f->pct && !isfinite(s->x[j]))) {
-                    pen = false;
-                    continue;
-                }
-                double x = xpos(f, s->x[j]), y = ypos(f, s->y[j]);
-                if (pen)
-                    cairo_line_to(cr, x, y);
-                else
-                    cairo_move_to(cr, x, y);
-                pen = true;
-            }
+            /* a dash pattern runs along the whole length: keep every point */
+            draw_line(cr, s, f, c->no_downsample || s->dashed);
             cairo_stroke(cr);
             cairo_set_dash(cr, NULL, 0, 0);
         }
         if (s->style == CHART_POINTS || s->style == CHART_LINE_POINTS) {
             for (size_t j = 0; j < s->n; j++) {
-                if (!isfinite(s->y[j]) || isnan(s->x[j]) || (!f->pct && !isfinite(s->x[j])))
-                    continue;
+                if (!drawable(s, f, j)) continue;
                 marker(cr, xpos(f, s->x[j]), ypos(f, s->y[j]));
             }
         }

@@ -12,7 +12,9 @@
  * original compared strings). Bytes are shown as MiB. From the CPU metric:
  * a counter (report_ts_is_counter: cpu_usage_seconds, *_total) gives
  * (last - first) / elapsed per series, a gauge its mean (a "percent" gauge
- * is divided by 100); the node's series are added: mean cores used. */
+ * is divided by 100); the node's series are added: mean cores used.
+ * Nodes are found by sorting (names, then (node, time) points), never by
+ * searching per node, so the time is O(S log S) in the series' points. */
 #include "report/report.h"
 
 #include "base/natcmp.h"
@@ -130,78 +132,148 @@ static int run_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->ts, b->ts);
 }
 
-static int add_node(struct report *r, const char *node, size_t *cap)
+/* A node name and its index in report->nodes, for lookups by name. */
+struct node_ref {
+    const char *name;
+    size_t idx;
+};
+
+static int node_ref_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < r->nnodes; i++)
-        if (!strcmp(r->nodes[i], node)) return 0;
-    if (r->nnodes == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        char **v = realloc(r->nodes, nc * sizeof *v);
-        if (!v) return -1;
-        r->nodes = v;
-        *cap = nc;
-    }
-    r->nodes[r->nnodes] = strdup(node);
-    return r->nodes[r->nnodes++] ? 0 : -1;
+    return strcmp(((const struct node_ref *)a)->name, ((const struct node_ref *)b)->name);
 }
 
-struct tv {
+static int str_qcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* r->nodes: every node of the runs' memory and CPU metrics, once each, in
+ * natural order; and *refs, the same names sorted bytewise with their index
+ * (free it). Sorting, not searching, so that 200,000 pods stay fast.
+ * 0 or -1 on no memory. */
+static int collect_nodes(struct report *r, const struct report_opts *o, struct node_ref **refs)
+{
+    size_t total = 0, n = 0;
+    for (size_t i = 0; i < r->nruns; i++)
+        for (int k = 0; k < 2; k++) {
+            const struct report_metric *m = report_pick_metric(
+                &r->runs[i], k ? "cpu" : "memory", k ? o->cpu_metric : o->memory_metric);
+            if (!m) continue;
+            if (!k && !r->mem_name) {
+                r->mem_name = m->name;
+                r->mem_bytes = unit_rank(m->name) == 1;
+            }
+            if (k && !r->cpu_name) r->cpu_name = m->name;
+            total += m->ns;
+        }
+    const char **all = malloc((total ? total : 1) * sizeof *all);
+    if (!all) return -1;
+    for (size_t i = 0; i < r->nruns; i++)
+        for (int k = 0; k < 2; k++) {
+            const struct report_metric *m = report_pick_metric(
+                &r->runs[i], k ? "cpu" : "memory", k ? o->cpu_metric : o->memory_metric);
+            for (size_t j = 0; m && j < m->ns; j++)
+                if (m->s[j].node) all[n++] = m->s[j].node;
+        }
+    if (n) qsort(all, n, sizeof *all, str_qcmp);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!u || strcmp(all[u - 1], all[i])) all[u++] = all[i];
+    r->nodes = calloc(u ? u : 1, sizeof *r->nodes);
+    *refs = malloc((u ? u : 1) * sizeof **refs);
+    int rc = r->nodes && *refs ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < u; i++) {
+        if (!(r->nodes[i] = strdup(all[i]))) rc = -1;
+        r->nnodes = i + 1;
+    }
+    free(all);
+    if (rc < 0) return -1;
+    if (r->nnodes) qsort(r->nodes, r->nnodes, sizeof *r->nodes, node_qcmp);
+    for (size_t i = 0; i < r->nnodes; i++)
+        (*refs)[i] = (struct node_ref){r->nodes[i], i};
+    if (r->nnodes) qsort(*refs, r->nnodes, sizeof **refs, node_ref_cmp);
+    return 0;
+}
+
+/* The index in r->nodes of node (which collect_nodes saw). */
+static size_t node_index(const struct report *r, const struct node_ref *refs, const char *node)
+{
+    struct node_ref key = {node, 0};
+    const struct node_ref *f = bsearch(&key, refs, r->nnodes, sizeof *refs, node_ref_cmp);
+    return f ? f->idx : 0;
+}
+
+struct ntv {
+    size_t node;
     double t, v;
 };
 
-static int tv_cmp(const void *pa, const void *pb)
+/* By node, then time (NaN times last). */
+static int ntv_cmp(const void *pa, const void *pb)
 {
-    const struct tv *a = pa, *b = pb;
+    const struct ntv *a = pa, *b = pb;
+    if (a->node != b->node) return a->node < b->node ? -1 : 1;
+    if (isnan(a->t) || isnan(b->t)) return isnan(a->t) - isnan(b->t);
     return a->t < b->t ? -1 : a->t > b->t ? 1 : 0;
 }
 
-/* Max over time of the per-timestamp sum of node's series of m. NaN if none. */
-static double node_mem_max(const struct report_metric *m, const char *node, struct tv **tmp,
-                           size_t *tmpcap)
+/* mem[k] = max over time of the per-timestamp sum of node k's series of m
+ * (NaN when it has none); points without a time stand alone. tmp is
+ * scratch, grown as needed. 0 or -1 on no memory. */
+static int nodes_mem_max(const struct report *r, const struct node_ref *refs,
+                         const struct report_metric *m, double *mem, struct ntv **tmp,
+                         size_t *tmpcap)
 {
+    for (size_t k = 0; k < r->nnodes; k++)
+        mem[k] = NAN;
     size_t n = 0;
     for (size_t i = 0; i < m->ns; i++) {
         const struct report_series *s = &m->s[i];
-        if (!s->node || strcmp(s->node, node)) continue;
+        if (!s->node) continue;
+        size_t node = node_index(r, refs, s->node);
         if (n + s->n > *tmpcap) {
             size_t nc = (n + s->n) * 2;
-            struct tv *t = realloc(*tmp, nc * sizeof *t);
-            if (!t) return NAN;
+            struct ntv *t = realloc(*tmp, nc * sizeof *t);
+            if (!t) return -1;
             *tmp = t;
             *tmpcap = nc;
         }
         for (size_t j = 0; j < s->n; j++) {
             if (!isfinite(s->v[j])) continue;
             double t = isfinite(s->ts[j]) ? s->ts[j] : s->nts[j];
-            (*tmp)[n++] = (struct tv){t, s->v[j]};
+            (*tmp)[n++] = (struct ntv){node, t, s->v[j]};
         }
     }
-    if (!n) return NAN;
-    qsort(*tmp, n, sizeof **tmp, tv_cmp);
-    double best = -INFINITY;
+    size_t sorted = 1; /* one series per node, in time order: usually so already */
+    while (sorted < n && ntv_cmp(&(*tmp)[sorted - 1], &(*tmp)[sorted]) <= 0)
+        sorted++;
+    if (sorted < n) qsort(*tmp, n, sizeof **tmp, ntv_cmp);
     for (size_t i = 0; i < n;) {
-        double sum = 0, t = (*tmp)[i].t;
-        for (; i < n && ((*tmp)[i].t == t || (isnan(t) && isnan((*tmp)[i].t))); i++)
-            sum += (*tmp)[i].v;
-        if (isnan(t)) { /* no time at all: every value stands alone */
-            best = fmax(best, sum);
-            continue;
-        }
-        if (sum > best) best = sum;
+        const struct ntv *a = &(*tmp)[i];
+        double sum = a->v;
+        size_t j = i + 1;
+        if (!isnan(a->t)) /* no time at all: every value stands alone */
+            for (; j < n && (*tmp)[j].node == a->node && (*tmp)[j].t == a->t; j++)
+                sum += (*tmp)[j].v;
+        if (isnan(mem[a->node]) || sum > mem[a->node]) mem[a->node] = sum;
+        i = j;
     }
-    return best;
+    return 0;
 }
 
-/* Mean CPU cores of node over the run, from m. NaN if none. */
-static double node_cpu(const struct report_metric *m, const char *node)
+/* cpu[k] = mean CPU cores of node k over the run, from m (NaN if none). */
+static void nodes_cpu(const struct report *r, const struct node_ref *refs,
+                      const struct report_metric *m, double *cpu)
 {
+    for (size_t k = 0; k < r->nnodes; k++)
+        cpu[k] = NAN;
     bool counter = report_ts_is_counter(m->name);
     double scale = strcasestr(m->name, "percent") ? 0.01 : 1;
-    double total = 0;
-    bool any = false;
     for (size_t i = 0; i < m->ns; i++) {
         const struct report_series *s = &m->s[i];
-        if (!s->node || strcmp(s->node, node)) continue;
+        if (!s->node) continue;
+        double x;
         if (counter) {
             size_t a = 0, b = s->n;
             while (a < s->n && !(isfinite(s->v[a]) && isfinite(s->ts[a])))
@@ -209,47 +281,33 @@ static double node_cpu(const struct report_metric *m, const char *node)
             while (b > a && !(isfinite(s->v[b - 1]) && isfinite(s->ts[b - 1])))
                 b--;
             if (b == 0 || b - 1 <= a || s->ts[b - 1] <= s->ts[a]) continue;
-            total += (s->v[b - 1] - s->v[a]) / (s->ts[b - 1] - s->ts[a]);
-            any = true;
+            x = (s->v[b - 1] - s->v[a]) / (s->ts[b - 1] - s->ts[a]);
         } else {
             double sum = 0;
             size_t k = 0;
             for (size_t j = 0; j < s->n; j++)
                 if (isfinite(s->v[j])) sum += s->v[j], k++;
             if (!k) continue;
-            total += sum / (double)k * scale;
-            any = true;
+            x = sum / (double)k * scale;
         }
+        size_t node = node_index(r, refs, s->node);
+        cpu[node] = isnan(cpu[node]) ? x : cpu[node] + x;
     }
-    return any ? total : NAN;
 }
 
 static int derive(struct report *r, const struct report_opts *o)
 {
-    size_t cap = 0;
-    for (size_t i = 0; i < r->nruns; i++) {
-        const struct report_metric *mm =
-            report_pick_metric(&r->runs[i], "memory", o->memory_metric);
-        const struct report_metric *cm = report_pick_metric(&r->runs[i], "cpu", o->cpu_metric);
-        for (int k = 0; k < 2; k++) {
-            const struct report_metric *m = k ? cm : mm;
-            if (!m) continue;
-            if (!k && !r->mem_name) {
-                r->mem_name = m->name;
-                r->mem_bytes = unit_rank(m->name) == 1;
-            }
-            if (k && !r->cpu_name) r->cpu_name = m->name;
-            for (size_t j = 0; j < m->ns; j++)
-                if (m->s[j].node && add_node(r, m->s[j].node, &cap) < 0) return -1;
-        }
+    struct node_ref *refs = NULL;
+    if (collect_nodes(r, o, &refs) < 0) {
+        free(refs);
+        return -1;
     }
-    if (r->nnodes) qsort(r->nodes, r->nnodes, sizeof *r->nodes, node_qcmp);
     r->stats = calloc(r->nruns ? r->nruns : 1, sizeof *r->stats);
-    if (!r->stats) return -1;
-    struct tv *tmp = NULL;
+    struct ntv *tmp = NULL;
     size_t tmpcap = 0;
+    int rc = r->stats ? 0 : -1;
     static const double pcts[] = REPORT_PCTS;
-    for (size_t i = 0; i < r->nruns; i++) {
+    for (size_t i = 0; rc == 0 && i < r->nruns; i++) {
         struct report_run *run = &r->runs[i];
         struct report_stats *st = &r->stats[i];
         for (int k = 0; k < 4; k++)
@@ -257,16 +315,17 @@ static int derive(struct report *r, const struct report_opts *o)
         st->mem_mib = malloc((r->nnodes ? r->nnodes : 1) * sizeof *st->mem_mib);
         st->cpu = malloc((r->nnodes ? r->nnodes : 1) * sizeof *st->cpu);
         if (!st->mem_mib || !st->cpu) {
-            free(tmp);
-            return -1;
+            rc = -1;
+            break;
         }
         const struct report_metric *mm = report_pick_metric(run, "memory", o->memory_metric);
         const struct report_metric *cm = report_pick_metric(run, "cpu", o->cpu_metric);
-        for (size_t n = 0; n < r->nnodes; n++) {
-            st->mem_mib[n] = mm ? node_mem_max(mm, r->nodes[n], &tmp, &tmpcap) : NAN;
-            if (mm && unit_rank(mm->name) == 1) st->mem_mib[n] /= 1048576.0;
-            st->cpu[n] = cm ? node_cpu(cm, r->nodes[n]) : NAN;
-        }
+        for (size_t n = 0; n < r->nnodes; n++)
+            st->mem_mib[n] = st->cpu[n] = NAN;
+        if (mm && nodes_mem_max(r, refs, mm, st->mem_mib, &tmp, &tmpcap) < 0) rc = -1;
+        for (size_t n = 0; mm && unit_rank(mm->name) == 1 && n < r->nnodes; n++)
+            st->mem_mib[n] /= 1048576.0;
+        if (cm) nodes_cpu(r, refs, cm, st->cpu);
         if (!mm) {
             if (o->memory_metric)
                 report_read_warn(run, "missing %s.csv", o->memory_metric);
@@ -275,7 +334,8 @@ static int derive(struct report *r, const struct report_opts *o)
         }
     }
     free(tmp);
-    return 0;
+    free(refs);
+    return rc;
 }
 
 int report_load(struct report *r, const struct report_opts *o, FILE *warnf, char *err,

@@ -188,9 +188,17 @@ static int across(const struct report *r, const struct report_opts *o, struct re
                                               (k / 10) % 2 == 1}; /* past 10 colours: dashed */
     }
     snprintf(title, sizeof title, "Max memory per node vs actual QPS%s", suffix);
-    struct chart c = {
-        title, "actual QPS (requests/s)", "max memory (MiB)", CHART_X_LINEAR, ser, ns, 0, 0, true,
-        true};
+    struct chart c = {title,
+                      "actual QPS (requests/s)",
+                      "max memory (MiB)",
+                      CHART_X_LINEAR,
+                      ser,
+                      ns,
+                      0,
+                      0,
+                      true,
+                      true,
+                      false};
     snprintf(slug, sizeof slug, "memory-vs-qps-s%d", s);
     if (add(figs, o, &c, REPORT_FIG_ACROSS, -1, s, slug, err, errlen) < 0) goto out;
     /* 2. latency percentiles */
@@ -202,7 +210,8 @@ static int across(const struct report *r, const struct report_opts *o, struct re
     }
     snprintf(title, sizeof title, "Latency percentiles vs actual QPS%s", suffix);
     struct chart c2 = {
-        title, "actual QPS (requests/s)", "latency (ms)", CHART_X_LINEAR, ser, 4, 0, 0, true, true};
+        title, "actual QPS (requests/s)", "latency (ms)", CHART_X_LINEAR, ser, 4, 0, 0, true, true,
+        false};
     snprintf(slug, sizeof slug, "latency-vs-qps-s%d", s);
     if (add(figs, o, &c2, REPORT_FIG_ACROSS, -1, s, slug, err, errlen) < 0) goto out;
     rc = 0;
@@ -253,7 +262,8 @@ static int compare(const struct report *r, const struct report_opts *o, struct r
                       0,
                       0,
                       true,
-                      true};
+                      true,
+                      false};
     if (add(figs, o, &c, REPORT_FIG_COMPARE, -1, -1, "compare-latency", err, errlen) < 0) goto out;
     for (size_t s = 0; s < S; s++) {
         size_t n = ser[2 * s].n;
@@ -268,9 +278,17 @@ static int compare(const struct report *r, const struct report_opts *o, struct r
     char title[256];
     snprintf(title, sizeof title, "Max memory of %s vs actual QPS, by source",
              r->nnodes ? r->nodes[0] : "node-0");
-    struct chart c2 = {
-        title, "actual QPS (requests/s)", "max memory (MiB)", CHART_X_LINEAR, ser, S, 0, 0, true,
-        true};
+    struct chart c2 = {title,
+                       "actual QPS (requests/s)",
+                       "max memory (MiB)",
+                       CHART_X_LINEAR,
+                       ser,
+                       S,
+                       0,
+                       0,
+                       true,
+                       true,
+                       false};
     if (add(figs, o, &c2, REPORT_FIG_COMPARE, -1, -1, "compare-memory", err, errlen) < 0) goto out;
     rc = 0;
 out:
@@ -304,8 +322,13 @@ static const char *unit_of(const char *name, bool counter, double *scale)
 }
 
 #define LEGEND_MAX 160
+/* Lines on one time-series chart: the first ones in the group's order (by
+ * node); the title says how many were left out. More would not be told
+ * apart, and 200,000 pods would cost seconds and a 64 MiB SVG. */
+#define RUN_CHART_MAX_SERIES 100
 
-/* One time-series chart of metric m in run ri: the series of group g. */
+/* One time-series chart of metric m in run ri: the series of group g (at
+ * most RUN_CHART_MAX_SERIES of them). */
 static int run_series_chart(const struct report *r, const struct report_opts *o,
                             struct report_figs *figs, size_t ri, const struct report_metric *m,
                             const struct report_ts_group *g, char *err, size_t errlen)
@@ -314,18 +337,18 @@ static int run_series_chart(const struct report *r, const struct report_opts *o,
     bool counter = report_ts_is_counter(m->name);
     double scale;
     const char *unit = unit_of(m->name, counter, &scale);
-    size_t total = 0;
-    for (size_t i = 0; i < g->n; i++)
+    size_t ns = g->n < RUN_CHART_MAX_SERIES ? g->n : RUN_CHART_MAX_SERIES, total = 0;
+    for (size_t i = 0; i < ns; i++)
         total += m->s[g->idx[i]].n;
-    struct chart_series *ser = calloc(g->n + 1, sizeof *ser);
+    struct chart_series *ser = calloc(ns + 1, sizeof *ser);
     double *y = malloc((total + 1) * sizeof *y);
-    char(*names)[LEGEND_MAX] = malloc((g->n + 1) * sizeof *names);
+    char(*names)[LEGEND_MAX] = malloc((ns + 1) * sizeof *names);
     if (!ser || !y || !names) {
         free(ser), free(y), free(names);
         return errbuf_set(err, errlen, "out of memory");
     }
     size_t off = 0;
-    for (size_t i = 0; i < g->n; i++) {
+    for (size_t i = 0; i < ns; i++) {
         const struct report_series *s = &m->s[g->idx[i]];
         double *ys = y + off;
         off += s->n;
@@ -335,16 +358,17 @@ static int run_series_chart(const struct report *r, const struct report_opts *o,
             memcpy(ys, s->v, s->n * sizeof *ys);
         for (size_t j = 0; j < s->n && scale != 1; j++)
             ys[j] *= scale;
-        report_ts_legend(m, g->idx, g->n, i, names[i], sizeof names[i]);
+        report_ts_legend(m, g, i, names[i], sizeof names[i]);
         /* past the palette's 10 colours, lines are dashed */
         ser[i] = (struct chart_series){
             names[i], s->nts,           ys, s->n, s->n <= 40 ? CHART_LINE_POINTS : CHART_LINE,
             (int)i,   (i / 10) % 2 == 1};
     }
-    char title[512], what[300], ylabel[300], slug[128];
+    char title[512], what[300], ylabel[300], slug[128], cut[64] = "";
     snprintf(what, sizeof what, "%s%s%s%s", m->name, counter ? " rate" : "",
              g->path ? ", path=" : "", g->path ? g->path : "");
-    snprintf(title, sizeof title, "%s \xe2\x80\x94 %s/%s", what, run->test, run->ts);
+    if (ns < g->n) snprintf(cut, sizeof cut, " (first %zu of %zu series)", ns, g->n);
+    snprintf(title, sizeof title, "%s \xe2\x80\x94 %s/%s%s", what, run->test, run->ts, cut);
     if (unit)
         snprintf(ylabel, sizeof ylabel, "%s%s (%s)", m->name, counter ? " rate" : "", unit);
     else
@@ -354,9 +378,10 @@ static int run_series_chart(const struct report *r, const struct report_opts *o,
     /* a rate starts at 0 by nature; a gauge (memory) is shown around its values */
     struct chart c = {title,   "time since the series' first sample (s)",
                       ylabel,  CHART_X_LINEAR,
-                      ser,     g->n,
+                      ser,     ns,
                       0,       0,
-                      counter, true};
+                      counter, true,
+                      false};
     int rc = add(figs, o, &c, REPORT_FIG_RUN, (long)ri, -1, slug, err, errlen);
     free(ser);
     free(y);
@@ -424,6 +449,7 @@ static int run_spectrum(const struct report *r, const struct report_opts *o,
                       0,
                       0,
                       true,
+                      false,
                       false};
     int rc = add(figs, o, &c, REPORT_FIG_RUN, (long)ri, -1, slug, err, errlen);
     free(bx), free(by), free(px), free(py);

@@ -8,7 +8,9 @@
  * whole (store_get, capped at READ_MAX) and parsed in memory.
  * JSON: jansson, with looser types accepted (numbers as strings). CSV: a
  * small RFC 4180 reader (quoted cells, doubled quotes, CRLF), one scratch
- * buffer per file; rows are grouped into series by their label cells. */
+ * buffer per file; rows are grouped into series by their label cells,
+ * found through a hash table (linear in rows, whatever the number of
+ * series; at most CSV_MAX_SERIES of them). */
 #include "report/report_read.h"
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,7 +354,7 @@ static const char *cell(const struct csv *c, size_t i)
 static int series_push(struct report_series *s, double ts, double nts, double v)
 {
     if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
+        size_t cap = s->cap ? s->cap * 2 : 4;
         double *a = realloc(s->ts, cap * sizeof *a);
         if (!a) return -1;
         s->ts = a;
@@ -391,11 +394,54 @@ struct csv_cols {
 
 /* The series of a metric being read: m->s[i]'s label cells joined by \x1f
  * in keys[i]; last is the series the previous row went to. */
+/* The series of one CSV by key (the row's label cells joined by 0x1f): an
+ * open-addressing hash table of indices into keys / m->s, kept at most half
+ * full, so that finding a row's series is O(1) whatever the number of label
+ * sets (a linear search made 200,000 pods quadratic). */
 struct csv_index {
-    char **keys;
-    size_t cap, last;
+    char **keys;    /* keys[i] is the key of m->s[i] */
+    size_t cap;     /* of keys (and m->s) */
+    size_t *slots;  /* nslots entries: series index + 1, 0 = empty */
+    size_t nslots;  /* a power of two, >= 2 x series */
+    size_t last;    /* the series of the previous row (rows come in runs) */
     struct buf key; /* the current row's key */
 };
+
+#define CSV_MAX_SERIES (1u << 20) /* label sets in one CSV */
+
+static size_t csv_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of key k: where it is, or the empty slot where it would go. */
+static size_t csv_index_slot(const struct csv_index *ix, const char *k)
+{
+    size_t mask = ix->nslots - 1;
+    for (size_t i = csv_hash(k) & mask;; i = (i + 1) & mask)
+        if (!ix->slots[i] || !strcmp(ix->keys[ix->slots[i] - 1], k)) return i;
+}
+
+/* Make room for one more key (n keys now). 0 or -1 on no memory. */
+static int csv_index_grow(struct csv_index *ix, size_t n)
+{
+    if (2 * (n + 1) <= ix->nslots) return 0;
+    size_t ns = ix->nslots ? 2 * ix->nslots : 64;
+    size_t *old = ix->slots, oldn = ix->nslots;
+    ix->slots = calloc(ns, sizeof *ix->slots);
+    if (!ix->slots) {
+        ix->slots = old;
+        return -1;
+    }
+    ix->nslots = ns;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i]) ix->slots[csv_index_slot(ix, ix->keys[old[i] - 1])] = old[i];
+    free(old);
+    return 0;
+}
 
 /* Read the header record into cols, and the label names into m. 1 read, 0
  * empty text, -1 error (in err). */
@@ -475,7 +521,7 @@ static int csv_series_init(struct report_series *s, const struct csv *c,
 }
 
 /* The series of m the current row belongs to (by its label cells), added
- * when new. Its index, or -1 on no memory. */
+ * when new. Its index, -1 on no memory, -2 past CSV_MAX_SERIES. */
 static long csv_series_of_row(struct report_metric *m, struct csv_index *ix, const struct csv *c,
                               const struct csv_cols *cols, const char *name)
 {
@@ -486,8 +532,12 @@ static long csv_series_of_row(struct report_metric *m, struct csv_index *ix, con
     }
     const char *k = ix->key.data ? ix->key.data : "";
     if (m->ns && !strcmp(ix->keys[ix->last], k)) return (long)ix->last;
-    for (size_t i = 0; i < m->ns; i++)
-        if (!strcmp(ix->keys[i], k)) return (long)(ix->last = i);
+    if (ix->nslots) {
+        size_t slot = csv_index_slot(ix, k);
+        if (ix->slots[slot]) return (long)(ix->last = ix->slots[slot] - 1);
+    }
+    if (m->ns == CSV_MAX_SERIES) return -2;
+    if (csv_index_grow(ix, m->ns) < 0) return -1;
     if (m->ns == ix->cap) {
         size_t ncap = ix->cap ? ix->cap * 2 : 4;
         struct report_series *ns = realloc(m->s, ncap * sizeof *ns);
@@ -502,6 +552,7 @@ static long csv_series_of_row(struct report_metric *m, struct csv_index *ix, con
     int rc = csv_series_init(&m->s[m->ns], c, cols, name);
     m->ns++; /* counted even when incomplete, so that it is freed */
     if (rc < 0 || !ix->keys[m->ns - 1]) return -1;
+    ix->slots[csv_index_slot(ix, k)] = m->ns;
     return (long)(ix->last = m->ns - 1);
 }
 
@@ -520,6 +571,9 @@ static int csv_read_rows(struct csv *c, const struct csv_cols *cols, const char 
         double ts, nts, v;
         if (csv_row_values(c, cols, name, line, &ts, &nts, &v, err, errlen) < 0) return -1;
         long si = csv_series_of_row(m, ix, c, cols, name);
+        if (si == -2)
+            return errbuf_set(err, errlen, "line %d: more than %u label sets", line,
+                              CSV_MAX_SERIES);
         if (si < 0) return errbuf_set(err, errlen, "out of memory");
         struct report_series *s = &m->s[si];
         if (cols->nts < 0) nts = s->n ? ts - s->ts[0] : 0;
@@ -547,6 +601,7 @@ int report_read_csv(const char *text, size_t len, const char *name, struct repor
     for (size_t i = 0; i < m->ns; i++)
         free(ix.keys[i]);
     free(ix.keys);
+    free(ix.slots);
     buf_free(&ix.key);
     free(cols.lab);
     buf_free(&c->cell);
@@ -614,6 +669,8 @@ static int read_run(struct store *st, const char *dir, const char *test, const c
     int rc = read_object(st, dir, "fortio.json", &text);
     if (rc == -ENOENT)
         report_read_warn(run, "missing fortio.json");
+    else if (rc == -EINVAL || rc == -EISDIR) /* a FIFO, device or directory: never read */
+        report_read_warn(run, "fortio.json: not a regular file");
     else if (rc < 0)
         report_read_warn(run, "fortio.json: %s", strerror(-rc));
     else if (report_read_fortio(text.data, text.len, run, err, sizeof err) < 0)
@@ -627,7 +684,8 @@ static int read_run(struct store *st, const char *dir, const char *test, const c
         char name[512];
         snprintf(name, sizeof name, "%.*s", (int)(strlen(csvs[i]) - 4), csvs[i]);
         if ((rc = read_object(st, dir, csvs[i], &text)) < 0) {
-            report_read_warn(run, "%s: %s", csvs[i], strerror(-rc));
+            report_read_warn(run, "%s: %s", csvs[i],
+                             rc == -EINVAL || rc == -EISDIR ? "not a regular file" : strerror(-rc));
             continue;
         }
         struct report_metric *m = &run->metrics[run->nmetrics++];

@@ -40,9 +40,10 @@ int report_read_fortio(const char *text, size_t len, struct report_run *run, cha
 /* Parse the CSV text of metric `name` (columns metric.<label>..., timestamp,
  * <name>, normalized_ts) into m, which must be zeroed; m->name is set to a
  * copy of name. Values may be NaN, +Inf, -Inf; an empty cell is NaN. A
- * header-only file gives zero series. Returns 0, or -1 with one line in err
- * ("line 3: column 'timestamp': not a number 'x'"); m then holds the rows
- * before the bad one. */
+ * header-only file gives zero series; at most 2^20 series (label sets).
+ * Returns 0, or -1 with one line in err ("line 3: column 'timestamp': not a
+ * number 'x'", "line 9: more than 1048576 label sets"); m then holds the
+ * rows before the bad one. */
 int report_read_csv(const char *text, size_t len, const char *name, struct report_metric *m,
                     char *err, size_t errlen);
 

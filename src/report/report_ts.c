@@ -90,83 +90,118 @@ static bool is_scrape(const char *path)
     return !strcmp(path, "health") || !strcmp(path, "metrics");
 }
 
-/* Path values of m's series (with points), "root" first then natural
- * order, each once, into vals (borrowed); the count. */
-static size_t path_values(const struct report_metric *m, long pk, const char **vals)
+struct path_ctx {
+    const struct report_metric *m;
+    long pk;
+};
+
+/* "root" first, then natural order of the path label; a path's series by series_cmp. */
+static int path_cmp(const void *pa, const void *pb, void *ctx)
 {
-    size_t nv = 0;
-    for (size_t i = 0; i < m->ns; i++) {
-        if (!m->s[i].n || !m->s[i].lv) continue;
-        const char *p = m->s[i].lv[pk];
-        size_t j = 0;
-        while (j < nv && strcmp(vals[j], p))
-            j++;
-        if (j == nv) vals[nv++] = p;
+    const struct path_ctx *p = ctx;
+    const char *x = p->m->s[*(const size_t *)pa].lv[p->pk];
+    const char *y = p->m->s[*(const size_t *)pb].lv[p->pk];
+    int c = strcmp(x, y);
+    if (c) {
+        bool rx = !strcmp(x, "root"), ry = !strcmp(y, "root");
+        return rx ? -1 : ry ? 1 : natcmp(x, y);
     }
-    /* insertion sort: root first, then natural order */
-    for (size_t i = 1; i < nv; i++)
-        for (size_t j = i; j > 0; j--) {
-            const char *x = vals[j - 1], *y = vals[j];
-            bool swap = strcmp(x, "root") && (!strcmp(y, "root") || natcmp(x, y) > 0);
-            if (!swap) break;
-            vals[j - 1] = y;
-            vals[j] = x;
-        }
-    return nv;
+    return series_cmp(pa, pb, (void *)p->m);
 }
 
 void report_ts_groups_free(struct report_ts_group *groups, size_t n)
 {
     if (!groups) return;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(groups[i].idx);
+        free(groups[i].differs);
+    }
     free(groups);
 }
 
-/* Append group {path, series of m with points and, if path, that path}. */
-static int add_group(const struct report_metric *m, long pk, const char *path,
+/* Fill g->differs (does label k take more than one value among g's
+ * series?) and g->any_differs. O(series x labels). 0 or -1 on no memory. */
+static int group_differs(const struct report_metric *m, struct report_ts_group *g)
+{
+    g->any_differs = false;
+    g->differs = calloc(m->nlabels ? m->nlabels : 1, sizeof *g->differs);
+    if (!g->differs) return -1;
+    const struct report_series *first = &m->s[g->idx[0]];
+    for (size_t k = 0; k < m->nlabels; k++) {
+        const char *v0 = first->lv ? first->lv[k] : "";
+        for (size_t i = 1; i < g->n && !g->differs[k]; i++)
+            g->differs[k] = strcmp(v0, m->s[g->idx[i]].lv ? m->s[g->idx[i]].lv[k] : "") != 0;
+        g->any_differs |= g->differs[k];
+    }
+    return 0;
+}
+
+/* Make g the group {path, idx[0..n)} (idx copied). 0 or -1 on no memory. */
+static int set_group(const struct report_metric *m, const char *path, const size_t *idx, size_t n,
                      struct report_ts_group *g)
 {
     g->path = path;
-    g->n = 0;
-    g->idx = malloc((m->ns ? m->ns : 1) * sizeof *g->idx);
+    g->n = n;
+    g->idx = malloc(n * sizeof *g->idx);
     if (!g->idx) return -1;
-    for (size_t i = 0; i < m->ns; i++) {
-        if (!m->s[i].n) continue;
-        if (path && (!m->s[i].lv || strcmp(m->s[i].lv[pk], path))) continue;
-        g->idx[g->n++] = i;
-    }
-    if (g->n > 1) qsort_r(g->idx, g->n, sizeof *g->idx, series_cmp, (void *)m);
-    return 0;
+    memcpy(g->idx, idx, n * sizeof *idx);
+    return group_differs(m, g);
 }
 
 int report_ts_groups(const struct report_metric *m, struct report_ts_group **groups)
 {
     *groups = NULL;
-    size_t with_points = 0;
+    size_t *idx = malloc((m->ns ? m->ns : 1) * sizeof *idx), n = 0;
+    if (!idx) return -1;
     for (size_t i = 0; i < m->ns; i++)
-        with_points += m->s[i].n > 0;
-    if (!with_points) return 0;
+        if (m->s[i].n) idx[n++] = i;
+    if (!n) {
+        free(idx);
+        return 0;
+    }
     long pk = label_index(m, "path");
-    const char **vals = pk >= 0 ? malloc(m->ns * sizeof *vals) : NULL;
-    if (pk >= 0 && !vals) return -1;
-    size_t nv = pk >= 0 ? path_values(m, pk, vals) : 0, ng = 0;
-    for (size_t j = 0; j < nv; j++)
-        ng += !is_scrape(vals[j]);
-    struct report_ts_group *g = calloc(ng ? ng : 1, sizeof *g);
-    if (!g) {
-        free(vals);
-        return -1;
+    /* runs of equal path values in idx (sorted by path), non-scrape ones */
+    size_t ng = 0;
+    if (pk >= 0) {
+        struct path_ctx ctx = {m, pk};
+        qsort_r(idx, n, sizeof *idx, path_cmp, &ctx);
+        for (size_t i = 0; i < n; i++)
+            if ((i == 0 || strcmp(m->s[idx[i]].lv[pk], m->s[idx[i - 1]].lv[pk])) &&
+                !is_scrape(m->s[idx[i]].lv[pk]))
+                ng++;
     }
+    size_t shown = ng > REPORT_TS_MAX_GROUPS ? REPORT_TS_MAX_GROUPS : ng;
+    struct report_ts_group *g = calloc(shown ? shown : 1, sizeof *g);
+    int rc = g ? 0 : -1;
     size_t k = 0;
-    int rc = 0;
-    if (!ng) {
-        rc = add_group(m, pk, NULL, &g[k++]);
+    if (!g) {
+    } else if (!ng) { /* no path label, or only the driver's requests: one chart */
+        qsort_r(idx, n, sizeof *idx, series_cmp, (void *)m);
+        rc = set_group(m, NULL, idx, n, &g[k++]);
     } else {
-        for (size_t j = 0; j < nv && rc == 0; j++)
-            if (!is_scrape(vals[j])) rc = add_group(m, pk, vals[j], &g[k++]);
+        /* one chart per path; past REPORT_TS_MAX_GROUPS - 1 the rest share one */
+        size_t *rest = NULL, nrest = 0;
+        for (size_t i = 0; i < n && rc == 0;) {
+            const char *path = m->s[idx[i]].lv[pk];
+            size_t j = i + 1;
+            while (j < n && !strcmp(m->s[idx[j]].lv[pk], path))
+                j++;
+            if (is_scrape(path)) {
+            } else if (k + 1 < shown || ng == shown) {
+                rc = set_group(m, path, idx + i, j - i, &g[k++]);
+            } else { /* moved to the front of idx: i >= nrest always */
+                memmove(idx + nrest, idx + i, (j - i) * sizeof *idx);
+                rest = idx;
+                nrest += j - i;
+            }
+            i = j;
+        }
+        if (rc == 0 && nrest) {
+            qsort_r(rest, nrest, sizeof *rest, series_cmp, (void *)m);
+            rc = set_group(m, REPORT_TS_OTHER_PATHS, rest, nrest, &g[k++]);
+        }
     }
-    free(vals);
+    free(idx);
     if (rc < 0) {
         report_ts_groups_free(g, k);
         return -1;
@@ -175,31 +210,19 @@ int report_ts_groups(const struct report_metric *m, struct report_ts_group **gro
     return (int)k;
 }
 
-/* Does label k take more than one value among the series idx[0..n)? */
-static bool label_differs(const struct report_metric *m, const size_t *idx, size_t n, size_t k)
-{
-    const char *first = m->s[idx[0]].lv ? m->s[idx[0]].lv[k] : "";
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(first, m->s[idx[i]].lv ? m->s[idx[i]].lv[k] : "")) return true;
-    return false;
-}
-
-void report_ts_legend(const struct report_metric *m, const size_t *idx, size_t n, size_t i,
+void report_ts_legend(const struct report_metric *m, const struct report_ts_group *g, size_t i,
                       char *out, size_t outlen)
 {
     if (!outlen) return;
     out[0] = '\0';
-    const struct report_series *s = &m->s[idx[i]];
+    const struct report_series *s = &m->s[g->idx[i]];
     if (!m->nlabels || !s->lv) {
         snprintf(out, outlen, "%s", s->name ? s->name : m->name);
         return;
     }
-    bool any_differs = false;
-    for (size_t k = 0; k < m->nlabels && !any_differs; k++)
-        any_differs = label_differs(m, idx, n, k);
     size_t len = 0;
     for (size_t k = 0; k < m->nlabels && len + 1 < outlen; k++) {
-        if (any_differs ? !label_differs(m, idx, n, k) : !s->lv[k][0]) continue;
+        if (g->any_differs ? !g->differs[k] : !s->lv[k][0]) continue;
         int w =
             snprintf(out + len, outlen - len, "%s%s=%s", len ? " " : "", m->labels[k], s->lv[k]);
         if (w < 0) break;

@@ -37,33 +37,44 @@ void report_ts_rate(const double *ts, const double *nts, const double *v, size_t
 
 /* The charts of metric m, one per group of series. */
 struct report_ts_group {
-    const char *path; /* the path class shown (borrowed from m), or NULL: no split */
+    const char *path; /* the path class shown (borrowed from m, or REPORT_TS_OTHER_PATHS),
+                       * or NULL: no split */
     size_t *idx;      /* indices into m->s: by node (natural order: node-2 before
                        * node-10; series without a node last), then by label values
                        * in column order, naturally */
     size_t n;
+    bool *differs;    /* m->nlabels flags: does label k take more than one value
+                       * among the group's series (for legends) */
+    bool any_differs; /* any of them */
 };
+
+/* At most this many charts per metric: the paths past the first
+ * REPORT_TS_MAX_GROUPS - 1 share the last one, whose path is
+ * REPORT_TS_OTHER_PATHS. */
+#define REPORT_TS_MAX_GROUPS  32
+#define REPORT_TS_OTHER_PATHS "other paths"
 
 /* Split m's series into charts. Without a `path` label: one group with
  * every series. With one: a group per path value other than "health" and
  * "metrics" (the driver's readiness probes and scrapes), "root" (the
- * node's fan-out handler) first, then the others in natural order; when
- * every series is health or metrics, one group with them all (path NULL).
- * Series with no points are left out; a group is never empty, and m
- * without points gives 0 groups. Returns the number of groups, with
- * *groups allocated (free with report_ts_groups_free), or -1 on no memory
- * (*groups NULL). */
+ * node's fan-out handler) first, then the others in natural order (see
+ * REPORT_TS_MAX_GROUPS); when every series is health or metrics, one group
+ * with them all (path NULL). Series with no points are left out; a group is
+ * never empty, and m without points gives 0 groups. O(n log n) in m's
+ * series. Returns the number of groups, with *groups allocated (free with
+ * report_ts_groups_free), or -1 on no memory (*groups NULL). */
 int report_ts_groups(const struct report_metric *m, struct report_ts_group **groups);
 
-/* Free groups (n of them) and their index arrays. NULL is fine. */
+/* Free groups (n of them) and their arrays. NULL is fine. */
 void report_ts_groups_free(struct report_ts_group *groups, size_t n);
 
-/* Legend text of series m->s[idx[i]] on a chart that shows the n series
- * idx[0..n): `label=value` for every label whose value is not the same on
- * all n series, joined by spaces ("pod=node-2-0", "code=503 pod=node-0-0").
- * When no label differs (one series), every label with a non-empty value;
- * a metric without labels gives its name. Cut to fit outlen. */
-void report_ts_legend(const struct report_metric *m, const size_t *idx, size_t n, size_t i,
+/* Legend text of series m->s[g->idx[i]] on the chart of group g:
+ * `label=value` for every label whose value is not the same on all of g's
+ * series (g->differs), joined by spaces ("pod=node-2", "code=503
+ * pod=node-0-0"). When no label differs (one series), every label with a
+ * non-empty value; a metric without labels gives its name. Cut to fit
+ * outlen. O(labels). */
+void report_ts_legend(const struct report_metric *m, const struct report_ts_group *g, size_t i,
                       char *out, size_t outlen);
 
 #endif

@@ -154,6 +154,49 @@ static void test_csv(void **state)
     }
 }
 
+/* Many label sets, rows interleaved (not in runs): every row lands in its
+ * own series through the hash table, in first-seen order; past 2^20 label
+ * sets the reader stops with a line naming the row. */
+static void test_csv_many_series(void **state)
+{
+    size_t nser = 20000, rounds = 3;
+    struct buf t;
+    buf_init(&t, 64u << 20);
+    buf_puts(&t, "metric.container,metric.pod,timestamp,v,normalized_ts\n");
+    char row[128];
+    for (size_t r = 0; r < rounds; r++)
+        for (size_t i = 0; i < nser; i++) {
+            snprintf(row, sizeof row, "c%zu,node-%zu-%zu,%zu,%zu,%zu\n", i % 3, i % 7, i, r,
+                     i * 10 + r, r);
+            assert_int_equal(buf_puts(&t, row), 0);
+        }
+    struct report_metric m = {0};
+    char err[256] = "";
+    assert_int_equal(report_read_csv(t.data, t.len, "v", &m, err, sizeof err), 0);
+    assert_int_equal(m.ns, nser);
+    for (size_t i = 0; i < nser; i += 997) {
+        char want[64];
+        snprintf(want, sizeof want, "c%zu/node-%zu-%zu", i % 3, i % 7, i);
+        assert_string_equal(m.s[i].name, want);
+        assert_int_equal(m.s[i].n, rounds);
+        for (size_t r = 0; r < rounds; r++)
+            NEAR(m.s[i].v[r], (double)(i * 10 + r));
+    }
+    report_read_metric_free(&m);
+
+    buf_reset(&t);
+    buf_puts(&t, "metric.pod,timestamp,v,normalized_ts\n");
+    for (size_t i = 0; i <= (1u << 20); i++) {
+        snprintf(row, sizeof row, "p%zu,1,1,0\n", i);
+        assert_int_equal(buf_puts(&t, row), 0);
+    }
+    memset(&m, 0, sizeof m);
+    assert_int_equal(report_read_csv(t.data, t.len, "v", &m, err, sizeof err), -1);
+    assert_string_equal(err, "line 1048578: more than 1048576 label sets");
+    report_read_metric_free(&m);
+    buf_free(&t);
+}
+
 static void test_node(void **state)
 {
     char out[64];
@@ -205,9 +248,13 @@ static void test_inline_svg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fortio_full),   cmocka_unit_test(test_fortio_loose),
-        cmocka_unit_test(test_fortio_errors), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_node),          cmocka_unit_test(test_pick),
+        cmocka_unit_test(test_fortio_full),
+        cmocka_unit_test(test_fortio_loose),
+        cmocka_unit_test(test_fortio_errors),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv_many_series),
+        cmocka_unit_test(test_node),
+        cmocka_unit_test(test_pick),
         cmocka_unit_test(test_inline_svg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

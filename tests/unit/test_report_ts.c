@@ -118,16 +118,16 @@ static void test_groups_and_legend(void **state)
     assert_string_equal(m.s[g[0].idx[1]].lv[0], "503");
     assert_string_equal(m.s[g[0].idx[2]].lv[4], "node-10-0");
     /* code and pod differ among root's series; container, namespace, path do not */
-    report_ts_legend(&m, g[0].idx, g[0].n, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 0, leg, sizeof leg);
     assert_string_equal(leg, "code=200 pod=node-2-0");
-    report_ts_legend(&m, g[0].idx, g[0].n, 2, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 2, leg, sizeof leg);
     assert_string_equal(leg, "code=200 pod=node-10-0");
     /* a lone series keeps all its labels */
     assert_int_equal(g[1].n, 1);
-    report_ts_legend(&m, g[1].idx, g[1].n, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[1], 0, leg, sizeof leg);
     assert_string_equal(leg, "code=200 container=app namespace=ns path=echo pod=node-0-0");
     /* cut short, still a C string */
-    report_ts_legend(&m, g[1].idx, g[1].n, 0, leg, 12);
+    report_ts_legend(&m, &g[1], 0, leg, 12);
     assert_string_equal(leg, "code=200 co");
     report_ts_groups_free(g, (size_t)ng);
     report_ts_groups_free(NULL, 0);
@@ -143,7 +143,7 @@ static void test_groups_and_legend(void **state)
     assert_int_equal(ng, 1);
     assert_null(g[0].path);
     assert_int_equal(g[0].n, 2);
-    report_ts_legend(&m, g[0].idx, 2, 1, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 1, leg, sizeof leg);
     assert_string_equal(leg, "path=metrics");
     report_ts_groups_free(g, (size_t)ng);
     report_read_metric_free(&m);
@@ -154,7 +154,7 @@ static void test_groups_and_legend(void **state)
     assert_int_equal(report_read_csv(bare, strlen(bare), "up", &m, err, sizeof err), 0);
     ng = report_ts_groups(&m, &g);
     assert_int_equal(ng, 1);
-    report_ts_legend(&m, g[0].idx, 1, 0, leg, sizeof leg);
+    report_ts_legend(&m, &g[0], 0, leg, sizeof leg);
     assert_string_equal(leg, "up");
     report_ts_groups_free(g, (size_t)ng);
     report_read_metric_free(&m);
@@ -165,12 +165,51 @@ static void test_groups_and_legend(void **state)
     report_read_metric_free(&m);
 }
 
+/* Past REPORT_TS_MAX_GROUPS path classes the rest share one chart; the
+ * legend flags come from the whole group. */
+static void test_groups_capped(void **state)
+{
+    struct buf t;
+    buf_init(&t, 1 << 20);
+    buf_puts(&t, "metric.path,metric.pod,timestamp,requests_total,normalized_ts\n");
+    char row[128];
+    for (int p = 0; p < 40; p++)
+        for (int pod = 0; pod < 2; pod++) {
+            snprintf(row, sizeof row, "%s,node-%d-0,1,%d,0\n", p ? "" : "root", pod, p);
+            if (p) snprintf(row, sizeof row, "p%d,node-%d-0,1,%d,0\n", p, pod, p);
+            assert_int_equal(buf_puts(&t, row), 0);
+        }
+    buf_puts(&t, "health,node-0-0,1,1,0\n");
+    struct report_metric m = {0};
+    char err[256] = "", leg[160];
+    assert_int_equal(report_read_csv(t.data, t.len, "requests_total", &m, err, sizeof err), 0);
+    struct report_ts_group *g;
+    int ng = report_ts_groups(&m, &g);
+    assert_int_equal(ng, REPORT_TS_MAX_GROUPS);
+    assert_string_equal(g[0].path, "root");
+    assert_string_equal(g[1].path, "p1");
+    assert_string_equal(g[2].path, "p2"); /* natural order: p2 before p10 */
+    assert_string_equal(g[REPORT_TS_MAX_GROUPS - 2].path, "p30");
+    assert_string_equal(g[REPORT_TS_MAX_GROUPS - 1].path, REPORT_TS_OTHER_PATHS);
+    assert_int_equal(g[REPORT_TS_MAX_GROUPS - 1].n, 2 * 9); /* p31..p39, two pods each */
+    assert_int_equal(g[1].n, 2);
+    report_ts_legend(&m, &g[1], 1, leg, sizeof leg);
+    assert_string_equal(leg, "pod=node-1-0");
+    /* in the shared chart the path differs too; node-0's series first */
+    report_ts_legend(&m, &g[REPORT_TS_MAX_GROUPS - 1], 0, leg, sizeof leg);
+    assert_string_equal(leg, "path=p31 pod=node-0-0");
+    report_ts_groups_free(g, (size_t)ng);
+    report_read_metric_free(&m);
+    buf_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_is_counter),
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_groups_and_legend),
+        cmocka_unit_test(test_groups_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
