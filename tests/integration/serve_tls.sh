@@ -43,6 +43,29 @@ n1=$(curl -s "${CA[@]}" "https://127.0.0.1:$PORT_n1/metrics" |
     awk '/^meshperf_requests_total/ && /path="root"/ { s += $NF } END { print s + 0 }')
 expect_eq "chain: node-1 answered every call (its /metrics over TLS)" "$n1" 41
 
+# ---- big answers (partial TLS writes, the echo payload block) and
+# pipelined requests (several in one TLS record) on one connection
+bytes=$(curl -sS "${CA[@]}" -o "$T/big" -w '%{size_download}' \
+    "https://127.0.0.1:$PORT_n1/echo?size=3000000" 2>&1)
+expect_eq "echo size=3000000 over TLS: every byte" "$bytes" 3000000
+python3 - "$PORT_n1" "$P/ca.crt" >"$T/pipe.out" 2>&1 <<'EOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
+                    server_hostname="127.0.0.1")
+req = b"GET /echo?size=20000 HTTP/1.1\r\nHost: x\r\n\r\n"
+s.sendall(req * 5 + b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+s.settimeout(10)
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.count(b"HTTP/1.1 200 OK"), len(data) > 100000)
+EOF
+expect_eq "pipelined over TLS: six answers on one connection" "$(cat "$T/pipe.out")" "6 True"
+
 # ---- plain HTTP to a TLS port: no HTTP answer
 out=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT_n0/" 2>&1)
 rc=$?
