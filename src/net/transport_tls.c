@@ -8,7 +8,9 @@
  * call so a stale error is never blamed. Contexts set partial writes and
  * moving write buffers, so callers may retry a write from a buffer that has
  * moved, and treat an EOF without close_notify as EOF (HTTP framing, not
- * TLS, detects truncation). */
+ * TLS, detects truncation). A context may also carry this end's certificate
+ * (transport_tls_ctx_use_cert: a client's, for mTLS) and, on a server,
+ * require and verify the client's (transport_tls_ctx_verify_clients). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
