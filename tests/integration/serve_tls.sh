@@ -6,7 +6,7 @@
 # silent or half handshake is closed at the header timeout. mTLS
 # (-tls-client-ca): a client without a certificate is refused, with one
 # (curl --cert, load -cert, serve -tls-client-cert) it passes. Bad TLS flags
-# are one line naming the flag, exit 2.
+# are one line naming the flag, exit 2. A resumed mTLS session passes.
 # limit: 60
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_lib.bash"
@@ -109,6 +109,13 @@ expect_eq "mTLS: a certificate of another CA is refused" "$code" 000
 "$MESHPERF" load -n 10 -qps 0 -c 1 -cacert "$P/ca.crt" -cert "$P/client.crt" -key "$P/client.key" \
     "https://127.0.0.1:$PORT_m2/" >"$T/ml.out" 2>&1
 expect_match "mTLS: load -cert gets 200" "$(grep '^Codes' "$T/ml.out")" '^Codes: 200: 10 '
+# a resumed session (no certificate sent again) is accepted in mTLS too
+resume() {
+    openssl s_client -connect "127.0.0.1:$PORT_m2" -CAfile "$P/ca.crt" -cert "$P/client.crt" \
+        -key "$P/client.key" -tls1_2 "$@" </dev/null 2>&1 | grep -E '^(New|Reused),'
+}
+resume -sess_out "$T/sess" >/dev/null
+expect_match "mTLS: a TLS 1.2 session is resumed" "$(resume -sess_in "$T/sess")" '^Reused, TLSv1.2'
 start_node mc -name node-0m -tls-ca "$P/ca.crt" -tls-client-cert "$P/node-0.crt" \
     -tls-client-key "$P/node-0.key" -backends "https://127.0.0.1:$PORT_m2/" || exit 1
 start_node mn -name node-0n -tls-ca "$P/ca.crt" -backends "https://127.0.0.1:$PORT_m2/" || exit 1
