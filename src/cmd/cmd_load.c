@@ -142,6 +142,7 @@ struct load_args {
     int64_t dur, count, conns, threads, timeout;
     struct strlist headers; /* owned: strlist_free */
     const char *method, *payload, *payload_file, *labels, *json_path;
+    const char *cacert, *cert, *key;
     bool insecure, uniform, jitter, batch;
 };
 
@@ -176,6 +177,11 @@ static int load_parse(int argc, char **argv, struct load_args *a, int *exit_rc)
         {"timeout", FLAG_DURATION, &a->timeout, "DURATION", "per-request timeout (default 3s)",
          NULL},
         {"k", FLAG_BOOL, &a->insecure, NULL, "do not verify the TLS certificate", NULL},
+        {"cacert", FLAG_STRING, &a->cacert, "FILE",
+         "verify the TLS certificate against this CA (PEM) besides the system's", NULL},
+        {"cert", FLAG_STRING, &a->cert, "FILE",
+         "present this TLS client certificate (PEM; needs -key)", NULL},
+        {"key", FLAG_STRING, &a->key, "FILE", "the private key (PEM) of -cert", NULL},
         {"labels", FLAG_STRING, &a->labels, "TEXT", "free text copied to the result's Labels",
          NULL},
         {"json", FLAG_STRING, &a->json_path, "FILE",
@@ -243,6 +249,9 @@ static int load_opts(const struct load_args *a, struct loadgen_opts *o, char **p
     o->method = a->method;
     o->timeout_us = a->timeout;
     o->insecure = a->insecure;
+    o->ca_file = a->cacert;
+    o->cert_file = a->cert;
+    o->key_file = a->key;
     o->uniform = a->uniform;
     o->jitter = a->jitter;
     o->sched_batch = a->batch;

@@ -5,7 +5,9 @@
  * HOST:PORT" written as the first stdout line (without stdio: nothing on
  * serve's start-up or idle path uses the printf family, which would stay
  * resident; error paths do use it), then serve_run until
- * SIGTERM/SIGINT (drain, exit 0). */
+ * SIGTERM/SIGINT (drain, exit 0). The TLS contexts (-tls-* flags: the
+ * listener's, with -tls-client-ca for mTLS, and the backend calls') are made
+ * here, so that a bad file is a flag's error (exit 2). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include "base/errbuf.h"
 #include "base/exitcode.h"
 #include "base/flags.h"
+#include "net/transport.h"
 #include "serve/serve.h"
 #include "serve/serve_handlers.h"
 #include "serve/serve_rest_guard.h"
@@ -62,6 +65,46 @@ static void print_listening(const char *host, int port)
     buf_free(&b);
 }
 
+/* The TLS contexts the flags ask for: *server when cert is given (mTLS
+ * with client_ca), *client when any of ca, ccert is (verifying with ca;
+ * else serve makes an insecure one for https backends). 0, or -1 with one
+ * line in err naming the flag; nothing is left allocated then. */
+static int serve_tls(const char *cert, const char *key, const char *client_ca, const char *ca,
+                     const char *ccert, const char *ckey, struct transport_tls_ctx **server,
+                     struct transport_tls_ctx **client, char *err, size_t errlen)
+{
+    char why[ERRBUF_LEN];
+    *server = *client = NULL;
+    if (cert) {
+        *server = transport_tls_server_ctx(cert, key, why, sizeof why);
+        if (!*server) return errbuf_set(err, errlen, "flags -tls-cert/-tls-key: %s", why);
+        if (client_ca && transport_tls_ctx_verify_clients(*server, client_ca, why, sizeof why)) {
+            transport_tls_ctx_free(*server);
+            *server = NULL;
+            return errbuf_set(err, errlen, "flag -tls-client-ca: %s", why);
+        }
+    }
+    if (ca || ccert) {
+        *client = transport_tls_client_ctx(ca != NULL, ca, why, sizeof why);
+        int rc = *client ? 0 : errbuf_set(err, errlen, "flag -tls-ca: %s", why);
+        if (!rc && ccert && transport_tls_ctx_use_cert(*client, ccert, ckey, why, sizeof why))
+            rc = errbuf_set(err, errlen, "flags -tls-client-cert/-tls-client-key: %s", why);
+        if (rc) {
+            transport_tls_ctx_free(*server);
+            transport_tls_ctx_free(*client);
+            *server = *client = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void serve_tls_free(struct transport_tls_ctx *server, struct transport_tls_ctx *client)
+{
+    transport_tls_ctx_free(server);
+    transport_tls_ctx_free(client);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     int64_t port = 9080, threads = 1, max_conns = 10000, max_size = 10 << 20, pool = 64;
@@ -71,6 +114,8 @@ int cmd_serve(int argc, char **argv)
     const char *listen = "0.0.0.0", *backends = NULL, *name = NULL, *data_dir = NULL;
     bool backends_seen = false, rest = false;
     const char *rest_allow = "loopback";
+    const char *tls_cert = NULL, *tls_key = NULL, *tls_client_ca = NULL, *tls_ca = NULL;
+    const char *tls_client_cert = NULL, *tls_client_key = NULL;
     int64_t nofile, fd_budget = serve_rest_guard_fd_budget(&nofile);
     struct serve_rest_limits lim = {
         .max_runs = SERVE_REST_DEFAULT_MAX_RUNS,
@@ -111,6 +156,19 @@ int cmd_serve(int argc, char **argv)
         {"data-dir", FLAG_STRING, &data_dir, "DIR",
          "REST runs with save=on write <ID>.json here, never over another (default: not saved)",
          NULL},
+        {"tls-cert", FLAG_STRING, &tls_cert, "FILE",
+         "serve TLS: this certificate (PEM, chain) on the listener (needs -tls-key)", NULL},
+        {"tls-key", FLAG_STRING, &tls_key, "FILE", "the private key (PEM) of -tls-cert", NULL},
+        {"tls-client-ca", FLAG_STRING, &tls_client_ca, "FILE",
+         "mutual TLS: refuse clients without a certificate signed by this CA (PEM)", NULL},
+        {"tls-ca", FLAG_STRING, &tls_ca, "FILE",
+         "https backends: verify them against this CA (PEM) besides the system's, and check "
+         "their name (default: not verified, as curl -k)",
+         NULL},
+        {"tls-client-cert", FLAG_STRING, &tls_client_cert, "FILE",
+         "https backends: present this client certificate (PEM; needs -tls-client-key)", NULL},
+        {"tls-client-key", FLAG_STRING, &tls_client_key, "FILE",
+         "the private key (PEM) of -tls-client-cert", NULL},
         {"rest", FLAG_BOOL, &rest, NULL,
          "turn on Fortio's REST API (/fortio/rest/run, status, stop): the load-generator role "
          "(default off: 403)",
@@ -181,16 +239,28 @@ int cmd_serve(int argc, char **argv)
           (long long)lim.max_connections, (long long)lim.max_run_connections);
     CHECK(lim.max_requests >= 1, "flag -rest-max-requests: want >= 1");
     CHECK(lim.max_duration_us > 0, "flag -rest-max-duration: want > 0");
+    CHECK(!tls_cert == !tls_key, "flags -tls-cert and -tls-key: give both or neither");
+    CHECK(!tls_client_ca || tls_cert, "flag -tls-client-ca: needs -tls-cert and -tls-key");
+    CHECK(!tls_client_cert == !tls_client_key,
+          "flags -tls-client-cert and -tls-client-key: give both or neither");
+    struct transport_tls_ctx *tls_server = NULL, *tls_client = NULL;
+    if (serve_tls(tls_cert, tls_key, tls_client_ca, tls_ca, tls_client_cert, tls_client_key,
+                  &tls_server, &tls_client, err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf serve: %s\n", err);
+        return EXIT_USAGE;
+    }
     if (!backends_seen) backends = getenv("BACKENDS");
     struct serve_backends bs;
     if (serve_backends_parse(backends, &bs, err, sizeof err) < 0) {
         fprintf(stderr, "meshperf serve: %s %s\n",
                 backends_seen ? "flag -backends:" : "env BACKENDS:", err);
+        serve_tls_free(tls_server, tls_client);
         return EXIT_USAGE;
     }
     if (serve_backends_resolve(&bs, err, sizeof err) < 0) {
         fprintf(stderr, "meshperf serve: %s\n", err);
         serve_backends_free(&bs);
+        serve_tls_free(tls_server, tls_client);
         return EXIT_USAGE;
     }
     struct serve_rest_guard *guard = NULL;
@@ -238,12 +308,15 @@ int cmd_serve(int argc, char **argv)
         .data_dir = data_dir,
         .rest_guard = guard,
         .handlers = &serve_handlers_table,
+        .tls_server = tls_server,
+        .tls_client = tls_client,
     };
     struct serve *s = serve_new(&cfg, err, sizeof err);
     if (!s) {
         fprintf(stderr, "meshperf serve: %s\n", err);
         serve_rest_guard_free(guard);
         serve_backends_free(&bs);
+        serve_tls_free(tls_server, tls_client);
         return EXIT_FAILED;
     }
     const char *shown = (!strcmp(listen, "0.0.0.0") || !*listen) ? "127.0.0.1" : listen;
@@ -253,5 +326,6 @@ int cmd_serve(int argc, char **argv)
     serve_free(s);
     serve_rest_guard_free(guard);
     serve_backends_free(&bs);
+    serve_tls_free(tls_server, tls_client);
     return rc < 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -1021,10 +1021,13 @@ int loadgen_run(const struct loadgen_opts *o, struct loadgen_result **out, char 
 
     if (sock_resolve(r->url.host, r->url.port, &r->addr, err, errlen) < 0) return -1;
     if (r->url.tls) {
-        r->tls = transport_tls_client_ctx(!o->insecure, NULL, err, errlen);
+        r->tls = transport_tls_client_ctx(!o->insecure, o->ca_file, err, errlen);
         if (!r->tls) return -1;
     }
     int rc = -1;
+    if (r->tls && o->cert_file &&
+        transport_tls_ctx_use_cert(r->tls, o->cert_file, o->key_file, err, errlen) < 0)
+        goto out;
     if (loadgen_setup_preflight(&r->url, &r->addr, r->tls, r->timeout_us, r->ctl ? r->ctl->efd : -1,
                                 err, errlen) < 0)
         goto out;

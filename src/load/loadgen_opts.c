@@ -66,6 +66,8 @@ int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen)
             bad = !is_tchar((unsigned char)*p);
         if (bad) return errbuf_set(err, errlen, "flag -X: '%s' is not a method token", o->method);
     }
+    if (!o->cert_file != !o->key_file)
+        return errbuf_set(err, errlen, "flags -cert and -key: give both or neither");
     if (o->payload_len > LOADGEN_MAX_PAYLOAD)
         return errbuf_set(err, errlen, "flag -payload: %zu bytes, more than the %u allowed",
                           o->payload_len, LOADGEN_MAX_PAYLOAD);

@@ -47,6 +47,9 @@ struct loadgen_opts {
     size_t payload_len;
     int64_t timeout_us;      /* per request (connect + response); 0 = LOADGEN_DEFAULT_TIMEOUT_US */
     bool insecure;           /* https: do not verify the certificate (-k) */
+    const char *ca_file;     /* https: PEM CA to verify against besides the system's (-cacert) */
+    const char *cert_file;   /* https: PEM client certificate to present (-cert; with key_file) */
+    const char *key_file;    /* its PEM private key (-key) */
     bool uniform;            /* Fortio -uniform: accepted; our schedule is always uniform */
     bool jitter;             /* Fortio -jitter: each due time moves by up to +-10% of 1/qps */
     bool sched_batch;        /* max mode: threads run SCHED_BATCH (default true, see loadgen.c) */
@@ -62,7 +65,8 @@ void loadgen_opts_init(struct loadgen_opts *o);
  * qps 0 or finite and >= LOADGEN_MIN_QPS, duration/count >= 0,
  * 1 <= connections <= max, 0 <= threads <= max, timeout >= 0, headers of
  * the form "Name: value", method a token, payload within
- * LOADGEN_MAX_PAYLOAD. Returns 0, or -1 with
+ * LOADGEN_MAX_PAYLOAD, cert_file and key_file both or neither. Returns 0,
+ * or -1 with
  * one line in err naming the flag (Fortio spelling: "-qps", "-c", ...) or
  * the URL. */
 int loadgen_opts_check(const struct loadgen_opts *o, char *err, size_t errlen);

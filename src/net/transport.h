@@ -85,13 +85,36 @@ struct transport_tls_ctx *transport_tls_client_ctx(bool verify, const char *ca_f
                                                    size_t errlen);
 
 /* A server context from a PEM certificate (chain) file and key file.
+ * Renegotiation is off; idle connections release their record buffers.
  * Returns NULL with err such as "TLS key /x/key.pem: ..." on failure. */
 struct transport_tls_ctx *transport_tls_server_ctx(const char *cert_file, const char *key_file,
                                                    char *err, size_t errlen);
 
+/* Present cert_file (PEM, leaf first, then any intermediates) with
+ * key_file (PEM) as this end's certificate: on a client context, the
+ * client certificate a server with verify_clients asks for. Call before
+ * any connection is made from ctx. 0, or -1 with err "TLS certificate
+ * /x/c.crt: ..." or "TLS key /x/c.key: ..." (also when the key does not
+ * belong to the certificate). */
+int transport_tls_ctx_use_cert(struct transport_tls_ctx *ctx, const char *cert_file,
+                               const char *key_file, char *err, size_t errlen);
+
+/* Mutual TLS on a server context: every client must present a certificate
+ * that verifies against ca_file (PEM; only it is trusted for clients, not
+ * the system CAs; no name check); a client without one, or with another,
+ * fails the handshake. Call before any connection is made from ctx. 0, or
+ * -1 with err "TLS client CA file /x/ca.crt: ...". */
+int transport_tls_ctx_verify_clients(struct transport_tls_ctx *ctx, const char *ca_file, char *err,
+                                     size_t errlen);
+
 /* NULL is fine. Connections made from the ctx may outlive it (OpenSSL
  * reference-counts the SSL_CTX). */
 void transport_tls_ctx_free(struct transport_tls_ctx *ctx);
+
+/* Bytes TLS has already taken off io's socket and decrypted but read has
+ * not returned yet: the socket will not signal readiness for them, so a
+ * caller that stopped reading early must read again. 0 for plain. */
+size_t transport_tls_pending(const struct conn_io *io);
 
 /* Release the TLS library's state of the calling thread (its error queue
  * and the like). Call it last in a detached thread that may have used TLS,

@@ -8,7 +8,9 @@
  * call so a stale error is never blamed. Contexts set partial writes and
  * moving write buffers, so callers may retry a write from a buffer that has
  * moved, and treat an EOF without close_notify as EOF (HTTP framing, not
- * TLS, detects truncation). */
+ * TLS, detects truncation). A context may also carry this end's certificate
+ * (transport_tls_ctx_use_cert: a client's, for mTLS) and, on a server,
+ * require and verify the client's (transport_tls_ctx_verify_clients). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -94,28 +96,59 @@ fail:
     return NULL;
 }
 
+int transport_tls_ctx_use_cert(struct transport_tls_ctx *c, const char *cert_file,
+                               const char *key_file, char *err, size_t errlen)
+{
+    char why[256];
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1)
+        return errbuf_set(err, errlen, "TLS certificate %s: %s", cert_file,
+                          tls_errline(why, sizeof why));
+    if (SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(c->ctx) != 1)
+        return errbuf_set(err, errlen, "TLS key %s: %s", key_file, tls_errline(why, sizeof why));
+    return 0;
+}
+
+int transport_tls_ctx_verify_clients(struct transport_tls_ctx *c, const char *ca_file, char *err,
+                                     size_t errlen)
+{
+    char why[256];
+    ERR_clear_error();
+    if (SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1)
+        return errbuf_set(err, errlen, "TLS client CA file %s: %s", ca_file,
+                          tls_errline(why, sizeof why));
+    /* the CA names a client is told to pick its certificate by */
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+    if (!names)
+        return errbuf_set(err, errlen, "TLS client CA file %s: %s", ca_file,
+                          tls_errline(why, sizeof why));
+    SSL_CTX_set_client_CA_list(c->ctx, names);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    /* a resumed session skips the client's certificate: OpenSSL allows it
+     * only within a named context, and fails the handshake without one */
+    static const unsigned char sid_ctx[] = "meshperf mtls";
+    if (SSL_CTX_set_session_id_context(c->ctx, sid_ctx, sizeof sid_ctx - 1) != 1)
+        return errbuf_set(err, errlen, "TLS client CA file %s: %s", ca_file,
+                          tls_errline(why, sizeof why));
+    c->verify = true;
+    return 0;
+}
+
 struct transport_tls_ctx *transport_tls_server_ctx(const char *cert_file, const char *key_file,
                                                    char *err, size_t errlen)
 {
-    char why[256];
     struct transport_tls_ctx *c = ctx_new(TLS_server_method(), err, errlen);
     if (!c) return NULL;
-    if (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1) {
-        errbuf_set(err, errlen, "TLS certificate %s: %s", cert_file, tls_errline(why, sizeof why));
-        goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-        errbuf_set(err, errlen, "TLS key %s: %s", key_file, tls_errline(why, sizeof why));
-        goto fail;
-    }
-    if (SSL_CTX_check_private_key(c->ctx) != 1) {
-        errbuf_set(err, errlen, "TLS key %s: %s", key_file, tls_errline(why, sizeof why));
-        goto fail;
+    /* no renegotiation (a read never has to write for it); idle
+     * connections give their record buffers back */
+    SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (transport_tls_ctx_use_cert(c, cert_file, key_file, err, errlen) < 0) {
+        transport_tls_ctx_free(c);
+        return NULL;
     }
     return c;
-fail:
-    transport_tls_ctx_free(c);
-    return NULL;
 }
 
 void transport_tls_ctx_free(struct transport_tls_ctx *c)
@@ -262,6 +295,13 @@ int transport_tls_server_init(struct conn_io *io, int fd, struct transport_tls_c
     if (tls_init(io, fd, ctx, err, errlen) < 0) return -1;
     SSL_set_accept_state(io->ssl);
     return 0;
+}
+
+size_t transport_tls_pending(const struct conn_io *io)
+{
+    if (!io || io->ops != &transport_tls || !io->ssl) return 0;
+    int n = SSL_pending(io->ssl);
+    return n > 0 ? (size_t)n : 0;
 }
 
 void transport_tls_thread_stop(void)

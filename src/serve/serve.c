@@ -3,6 +3,10 @@
  * table of serve_config.handlers (serve_conn.h: the shared types, the
  * connection API the handlers call, the table's types).
  *
+ * With a TLS listener (serve_config.tls_server) a connection is first
+ * HANDSHAKE: the handshake runs in the loop like any read or write, within
+ * the header timeout from the accept; reads and writes go through the
+ * connection's transport (net/transport.h) either way.
  * A client connection is IDLE (no request bytes), HEAD (reading a head),
  * BODY (reading a body), BUSY (a handler is working: fan-out, delay, REST
  * run) or WRITING (a response did not fit the socket). Requests are handled
@@ -151,6 +155,7 @@ static void rbuf_put(struct serve_conn *c)
 static void conn_timer(struct loop *l, struct loop_timer *t);
 static void conn_io(struct loop *l, int fd, unsigned ev, void *arg);
 static void conn_process(struct serve_conn *c);
+static void conn_readable(struct serve_conn *c);
 static void conn_send(struct serve_conn *c);
 static void accept_resume(struct serve_worker *w);
 
@@ -175,7 +180,7 @@ void serve_conn_watch(struct serve_conn *c, unsigned mask)
 {
     if (c->watch == mask) return;
     c->watch = (uint8_t)mask;
-    loop_mod(c->w->loop, c->fd, mask, conn_io, c);
+    loop_mod(c->w->loop, c->io.fd, mask, conn_io, c);
 }
 
 /* The idle list: IDLE connections (no request bytes) in the order they
@@ -217,8 +222,8 @@ static void conn_close(struct serve_conn *c)
     c->dead = true;
     idle_unlink(c);
     loop_timer_cancel(w->loop, &c->timer);
-    loop_del(w->loop, c->fd);
-    close(c->fd);
+    loop_del(w->loop, c->io.fd);
+    transport_close(&c->io);
     w->s->cfg.handlers->conn_gone(c);
     if (c->state == C_BUSY || c->state == C_WRITING) serve_gauge_add(&w->stats->inflight, -1);
     rbuf_put(c);
@@ -257,6 +262,11 @@ static void accept_timer_fn(struct loop *l, struct loop_timer *t)
  * the client learns at once instead of waiting in the backlog. */
 static void accept_refuse(struct serve_worker *w, int cfd)
 {
+    if (w->s->cfg.tls_server) { /* nothing can be said before a handshake */
+        close(cfd);
+        serve_counter_add(&w->stats->refused_conns, 1);
+        return;
+    }
     static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
                               "Content-Type: text/plain\r\n"
                               "Content-Length: 21\r\n"
@@ -283,7 +293,7 @@ static bool idle_evict(struct serve_worker *w)
     for (struct serve_conn *c = w->idle_head; c && looked < EVICT_SCAN; c = c->idle_next) {
         looked++;
         char b;
-        ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        ssize_t n = recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n > 0) continue; /* a request is arriving: not idle after all */
         conn_close(c);
         return true;
@@ -314,15 +324,28 @@ static void accept_io(struct loop *l, int fd, unsigned ev, void *arg)
             continue;
         }
         struct serve_conn *c = calloc(1, sizeof *c);
-        if (!c || loop_add(l, cfd, LOOP_READ, conn_io, c) < 0) {
-            free(c);
+        if (!c) {
             close(cfd);
             return;
         }
-        c->w = w;
-        c->fd = cfd;
-        c->watch = LOOP_READ;
         c->state = C_IDLE;
+        if (w->s->cfg.tls_server) {
+            char why[ERRBUF_LEN];
+            if (transport_tls_server_init(&c->io, cfd, w->s->cfg.tls_server, why, sizeof why)) {
+                free(c); /* the init closed cfd */
+                return;
+            }
+            c->state = C_HANDSHAKE;
+        } else {
+            transport_plain_init(&c->io, cfd);
+        }
+        if (loop_add(l, cfd, LOOP_READ, conn_io, c) < 0) {
+            transport_close(&c->io);
+            free(c);
+            return;
+        }
+        c->w = w;
+        c->watch = LOOP_READ;
         c->fresh = true;
         c->start = loop_now(l);
         /* silent so far: the header timeout covers it too */
@@ -397,9 +420,9 @@ void serve_conn_respond(struct serve_conn *c, int status, const char *ctype, con
         serve_conn_build(c, &w->scratch, 500, "text/plain", "response too large\n", 19, NULL, 0);
     }
     conn_record(c);
-    ssize_t n = write(c->fd, w->scratch.data, w->scratch.len);
+    ssize_t n = transport_write(&c->io, w->scratch.data, w->scratch.len);
     if (n < 0) {
-        if (errno != EAGAIN) {
+        if (n == TRANSPORT_ERROR) {
             c->close_after = true;
             c->fill_left = 0;
             n = (ssize_t)w->scratch.len; /* drop it: the connection is going */
@@ -428,17 +451,19 @@ static void conn_send(struct serve_conn *c)
     while (c->woff < c->wbuf.len || c->fill_left) {
         ssize_t n;
         if (c->woff < c->wbuf.len) {
-            n = write(c->fd, c->wbuf.data + c->woff, c->wbuf.len - c->woff);
+            n = transport_write(&c->io, c->wbuf.data + c->woff, c->wbuf.len - c->woff);
         } else {
             size_t k = c->fill_left < FILL_BLOCK ? (size_t)c->fill_left : FILL_BLOCK;
-            n = write(c->fd, fill_data, k);
+            n = transport_write(&c->io, fill_data, k);
         }
-        if (n < 0 && errno == EAGAIN) {
+        if (n == TRANSPORT_WANT_WRITE || n == TRANSPORT_WANT_READ) {
             if (c->state != C_WRITING) {
                 if (c->state != C_BUSY) serve_gauge_add(&w->stats->inflight, 1);
                 c->state = C_WRITING;
             }
-            serve_conn_watch(c, LOOP_WRITE);
+            /* TLS may need to read before it can write (and retries with
+             * the same bytes: wbuf and fill_data stay put) */
+            serve_conn_watch(c, n == TRANSPORT_WANT_READ ? LOOP_READ : LOOP_WRITE);
             loop_timer_at(w->loop, &c->timer, loop_now(w->loop) + w->s->cfg.idle_timeout_us);
             return;
         }
@@ -476,6 +501,10 @@ static void conn_send(struct serve_conn *c)
     }
     serve_conn_watch(c, LOOP_READ);
     if (!c->in_process && c->rbuf.len) conn_process(c);
+    /* TLS may hold decrypted request bytes the socket will not signal */
+    if (!c->in_process && !c->dead && (c->state == C_IDLE || c->state == C_HEAD) &&
+        transport_tls_pending(&c->io))
+        conn_readable(c);
 }
 
 /* A refusal before dispatch: answer status with a one-line text, close. */
@@ -710,15 +739,18 @@ static void conn_readable(struct serve_conn *c)
                 return;
             }
         }
-        ssize_t n = read(c->fd, c->rbuf.data + c->rbuf.len, room);
-        if (n < 0 && errno == EAGAIN) {
+        ssize_t n = transport_read(&c->io, c->rbuf.data + c->rbuf.len, room);
+        if (n == TRANSPORT_WANT_READ || n == TRANSPORT_WANT_WRITE) {
             if (c->rbuf.len == 0) rbuf_put(c);
+            /* TLS may have to write to go on reading (a key update) */
+            serve_conn_watch(c, n == TRANSPORT_WANT_WRITE ? LOOP_READ | LOOP_WRITE : LOOP_READ);
             return;
         }
         if (n <= 0) {
             conn_close(c);
             return;
         }
+        if (c->watch & LOOP_WRITE) serve_conn_watch(c, LOOP_READ); /* the key update is out */
         c->rbuf.len += (size_t)n;
         c->rbuf.data[c->rbuf.len] = '\0';
         if (c->state == C_IDLE) {
@@ -733,16 +765,42 @@ static void conn_readable(struct serve_conn *c)
         conn_process(c);
         if (c->dead) return;
         if (c->state != C_HEAD && c->state != C_BODY && c->state != C_IDLE) return;
-        if ((size_t)n < room) return; /* drained the socket */
+        /* drained the socket; TLS reads one record at a time, so go on to
+         * WANT_READ */
+        if ((size_t)n < room && c->io.ops == &transport_plain) return;
     }
+}
+
+/* TLS: drive the handshake; when done the connection is IDLE (still
+ * fresh: its first head is due header_timeout after the accept, the timer
+ * set then goes on running) and goes on to read. A failed handshake just
+ * closes (nothing can be answered). */
+static void conn_handshake(struct serve_conn *c)
+{
+    idle_unlink(c); /* the client spoke: not a silent one to evict at the cap */
+    int rc = transport_handshake(&c->io);
+    if (rc == TRANSPORT_WANT_READ || rc == TRANSPORT_WANT_WRITE) {
+        serve_conn_watch(c, rc == TRANSPORT_WANT_READ ? LOOP_READ : LOOP_WRITE);
+        return;
+    }
+    if (rc != 0) {
+        conn_close(c);
+        return;
+    }
+    c->state = C_IDLE;
+    idle_link(c);
+    serve_conn_watch(c, LOOP_READ);
+    conn_readable(c);
 }
 
 static void conn_io(struct loop *l, int fd, unsigned ev, void *arg)
 {
     struct serve_conn *c = arg;
     serve_conn_enter(c);
-    if (c->state == C_WRITING) {
-        if (ev & (LOOP_WRITE | LOOP_ERROR)) conn_send(c);
+    if (c->state == C_HANDSHAKE) {
+        conn_handshake(c);
+    } else if (c->state == C_WRITING) {
+        conn_send(c);                /* the readiness it waits for (TLS may want a read) */
     } else if (c->state != C_BUSY) { /* BUSY: not watching; a stale event */
         conn_readable(c);
     }
@@ -755,6 +813,7 @@ static void conn_timer(struct loop *l, struct loop_timer *t)
     serve_conn_enter(c);
     switch (c->state) {
     case C_IDLE:
+    case C_HANDSHAKE: /* the header timeout from the accept covers it */
         conn_close(c);
         break;
     case C_HEAD:
@@ -805,7 +864,7 @@ static void drain_io(struct loop *l, int fd, unsigned ev, void *arg)
     }
     for (struct serve_conn *c = w->conns, *next; c; c = next) {
         next = c->next;
-        if (c->state == C_IDLE) conn_close(c);
+        if (c->state == C_IDLE || c->state == C_HANDSHAKE) conn_close(c);
     }
     loop_timer_at(l, &w->drain_timer, loop_now(l) + w->s->cfg.drain_timeout_us);
     serve_worker_maybe_done(w);
@@ -901,9 +960,11 @@ struct serve *serve_new(const struct serve_config *cfg, char *err, size_t errlen
     for (size_t i = 0; i < bs->n; i++)
         for (size_t j = 0; j < bs->b[i].nreplicas; j++)
             need_tls |= bs->b[i].replicas[j].tls;
-    if (need_tls) {
+    s->tls = cfg->tls_client;
+    if (need_tls && !s->tls) {
         s->tls = transport_tls_client_ctx(false, NULL, err, errlen);
         if (!s->tls) goto fail;
+        s->tls_owned = true;
     }
     s->workers = calloc(s->nworkers, sizeof *s->workers);
     s->stats = calloc(s->nworkers, sizeof *s->stats);
@@ -996,6 +1057,6 @@ void serve_free(struct serve *s)
     free(s->workers);
     free(s->stats);
     free(s->backend_names);
-    transport_tls_ctx_free(s->tls);
+    if (s->tls_owned) transport_tls_ctx_free(s->tls);
     free(s);
 }

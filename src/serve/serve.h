@@ -31,8 +31,9 @@
 
 #include "serve/serve_backend.h"
 
-struct serve_handlers;   /* serve_conn.h; `meshperf serve` uses serve_handlers_table */
-struct serve_rest_guard; /* serve_rest_guard.h */
+struct serve_handlers;    /* serve_conn.h; `meshperf serve` uses serve_handlers_table */
+struct serve_rest_guard;  /* serve_rest_guard.h */
+struct transport_tls_ctx; /* net/transport.h */
 
 struct serve_config {
     const char *listen_host;               /* NULL or "" = 0.0.0.0 */
@@ -55,6 +56,15 @@ struct serve_config {
      * (403 naming -rest) */
     const struct serve_rest_guard *rest_guard;
     const struct serve_handlers *handlers; /* borrowed; the routes; required */
+    /* borrowed, may be shared; NULL = a plain listener. A server context
+     * (transport_tls_server_ctx, with transport_tls_ctx_verify_clients for
+     * mTLS): every accepted connection does the TLS handshake first, within
+     * the header timeout counted from the accept */
+    struct transport_tls_ctx *tls_server;
+    /* borrowed; the context of calls to https:// backends (verification,
+     * client certificate). NULL: serve makes one that does not verify, as
+     * curl -k does, when a backend is https */
+    struct transport_tls_ctx *tls_client;
 };
 
 struct serve;

@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "net/http_parse.h"
 #include "net/loop.h"
+#include "net/transport.h"
 #include "base/mono.h"
 #include "serve/serve.h"
 #include "serve/serve_backend.h"
@@ -35,7 +36,7 @@
 #define SERVE_SCRATCH_MAX (1u << 20)
 
 /* Connection states (serve.c's top comment). */
-enum { C_IDLE, C_HEAD, C_BODY, C_BUSY, C_WRITING };
+enum { C_IDLE, C_HEAD, C_BODY, C_BUSY, C_WRITING, C_HANDSHAKE };
 
 struct serve_worker;
 struct serve_fanout; /* serve_handlers.c */
@@ -55,9 +56,9 @@ struct serve_conn {
     struct http_chunked *ch; /* only while reading a chunked body */
     struct serve_fanout *fan;
     struct serve_rest_ticket *ticket;
-    const char *rid; /* the request's x-request-id value, in rbuf (echoed back) */
-    size_t rid_len;  /* 0: none */
-    int fd;
+    const char *rid;   /* the request's x-request-id value, in rbuf (echoed back) */
+    size_t rid_len;    /* 0: none */
+    struct conn_io io; /* the socket (io.fd), plain or TLS */
     int status;
     uint16_t guard; /* entry points on the stack; free is deferred past them */
     uint8_t state, path, watch;
@@ -96,8 +97,9 @@ struct serve {
     struct serve_stats **stats; /* one per worker, for /metrics */
     const char **backend_names;
     struct serve_rest *rest;
-    struct transport_tls_ctx *tls;
-    bool stopping; /* a stop signal was handled (worker 0's thread only) */
+    struct transport_tls_ctx *tls; /* backend calls: cfg.tls_client or our own */
+    bool tls_owned;                /* tls is ours to free */
+    bool stopping;                 /* a stop signal was handled (worker 0's thread only) */
 };
 
 /* ---- serve.c: the connection API the handlers use ---- */
