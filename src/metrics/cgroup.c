@@ -457,11 +457,12 @@ fail:
 void cgroup_tree_free(struct cgroup_tree *t)
 {
     if (!t) return;
+    int waited_ms = 0; /* one budget for the whole tree */
     for (size_t i = t->ndirs; i-- > 0;) {
-        for (int ms = 0; rmdir(t->dirs[i]) < 0 && errno == EBUSY && ms < CGROUP_RM_WAIT_MS;
-             ms += 10) {
+        while (rmdir(t->dirs[i]) < 0 && errno == EBUSY && waited_ms < CGROUP_RM_WAIT_MS) {
             struct timespec ts = {0, 10 * 1000 * 1000};
             nanosleep(&ts, NULL);
+            waited_ms += 10;
         }
         free(t->dirs[i]);
     }

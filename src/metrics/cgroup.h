@@ -101,7 +101,7 @@ int cgroup_tree_add(struct cgroup_tree *t, const char *pod, const char *containe
                     size_t *nfds, char *err, size_t errlen);
 
 /* Remove every group the tree made (deepest first), waiting (bounded,
- * 2 s) for groups whose last processes are still being torn down; call
+ * 2 s in all) for groups whose last processes are still being torn down; call
  * after those processes were reaped. Then free. NULL is fine. */
 void cgroup_tree_free(struct cgroup_tree *t);
 
