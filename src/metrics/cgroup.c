@@ -403,7 +403,7 @@ fail:
 
 const char *cgroup_tree_describe(const struct cgroup_tree *t)
 {
-    return t->mode == CGROUP_V1 ? "v1 (memory, cpuacct)" : "v2";
+    return t->mode == CGROUP_V1 ? "v1: memory, cpuacct" : "v2";
 }
 
 static int cgroup_name_ok(const char *s)

@@ -89,7 +89,7 @@ struct cgroup_tree;
  * caller measures from /proc. Free with cgroup_tree_free. */
 struct cgroup_tree *cgroup_tree_open(char *note, size_t notelen);
 
-/* "v1 (memory, cpuacct)" or "v2", for notes. */
+/* "v1: memory, cpuacct" or "v2", for notes. */
 const char *cgroup_tree_describe(const struct cgroup_tree *t);
 
 /* Create the group of pod/container (names without '/', not "." or "..")
