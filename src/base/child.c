@@ -154,6 +154,9 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
     pid_t parent = getpid();
     char *const *argv = o->argv;
     size_t faillen = strlen(failmsg);
+    const int *cgfds = o->cgroup_procs_fds;
+    size_t ncg = cgfds ? o->ncgroup_procs_fds : 0;
+    static const char cgmsg[] = "meshperf: could not join a cgroup (measured from /proc)\n";
     pid_t pid = fork();
     if (pid < 0) {
         errbuf_set(err, errlen, "fork: %s", strerror(errno));
@@ -172,6 +175,11 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(logfd, 2) < 0) _exit(127);
+        for (size_t i = 0; i < ncg; i++) /* "0": the writing process itself */
+            if (write(cgfds[i], "0", 1) != 1) {
+                ssize_t w = write(2, cgmsg, sizeof cgmsg - 1);
+                (void)w;
+            }
 #ifdef SYS_close_range
         syscall(SYS_close_range, 3u, ~0u, 0u);
 #endif

@@ -8,9 +8,9 @@
  * race between fork and prctl), joins its process group (its own, or one
  * given), restores default dispositions for every signal and an empty
  * mask, points stdin at /dev/null, stdout at a pipe (pipe_stdout) or the
- * log, stderr at the log (log_path, else /dev/null), closes every other
- * descriptor and execs. The parent sets the group too, so a group kill
- * never misses a child that has not run yet.
+ * log, stderr at the log (log_path, else /dev/null), joins the cgroups
+ * given (cgroup_procs_fds), closes every other descriptor and execs. The parent sets the group too,
+ * so a group kill never misses a child that has not run yet.
  *
  * The death signal follows the THREAD that forked: call child_start from
  * a thread that lives as long as the child should.
@@ -41,6 +41,12 @@ struct child_opts {
     bool log_append;            /* keep what the log holds (else truncate it) */
     bool pipe_stdout;           /* stdout to a pipe read with child_read_line / child_pump */
     pid_t pgid;                 /* 0: a group of its own (id = its pid); else join this one */
+    /* cgroup.procs files, open for writing (metrics/cgroup.h), that the
+     * child writes itself into ("0") before exec, so that its whole life
+     * is accounted there; borrowed, may be close-on-exec. A failed write
+     * leaves one line in its log and the child where it was. */
+    const int *cgroup_procs_fds;
+    size_t ncgroup_procs_fds;
 };
 
 struct child;

@@ -6,7 +6,11 @@
  * the container's current members (live roots, plus their descendants for
  * PROCSTAT_TREE roots, found from one scan of /proc), sums their RSS and
  * CPU, and retires the CPU of members that disappeared into `retired` so the
- * counter never goes backwards. Everything is behind one mutex; the sampler
+ * counter never goes backwards. A container whose processes run in a
+ * cgroup meshperf made for it (metrics/cgroup.h, found from the first
+ * root's /proc/<pid>/cgroup at procstat_add) is read from that group
+ * instead, while one of its roots lives; a sample whose group cannot be
+ * read falls back to /proc. Everything is behind one mutex; the sampler
  * thread waits on a condition variable (CLOCK_MONOTONIC) between samples. */
 #include "metrics/procstat.h"
 
@@ -18,10 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 #include <unistd.h>
 
 #include "base/errbuf.h"
 #include "base/mono.h"
+#include "metrics/cgroup.h"
 
 static const char *const metric_names[PROCSTAT_NMETRICS] = {
     "container_memory_working_set_bytes",
@@ -53,6 +59,9 @@ struct container {
     double cpu_base; /* counter value at its first sample of the window; <0 unset */
     double mem, cpu; /* last sample */
     int live;        /* had a live member at the last sample */
+    int has_cg;      /* its roots run in cg: sampled from there */
+    int from_cg;     /* the last sample came from cg */
+    struct cgroup_group cg;
     struct series *s[PROCSTAT_NMETRICS];
 };
 
@@ -177,10 +186,46 @@ static void record(struct procstat *ps, struct container *c, int m, double ts, d
     if (!s || series_add_double(ps->sets[m], s, ts, v)) ps->dropped++;
 }
 
+static void record_all(struct procstat *ps, struct container *c, double ts, int rec)
+{
+    if (!rec) return;
+    if (c->cpu_base < 0) c->cpu_base = c->cpu;
+    record(ps, c, PROCSTAT_MEM_BYTES, ts, c->mem);
+    record(ps, c, PROCSTAT_CPU_TOTAL, ts, c->cpu);
+    record(ps, c, PROCSTAT_MEM_MIB, ts, c->mem / 1048576.0);
+    record(ps, c, PROCSTAT_CPU_SECONDS, ts, c->cpu - c->cpu_base);
+}
+
+/* One sample of c from its cgroup: 0 when done (a point, or a gap when no
+ * root lives), -1 when the group cannot be read (then /proc is used). */
+static int sample_cgroup(struct procstat *ps, struct container *c, double ts, int rec)
+{
+    int any = 0;
+    for (size_t r = 0; r < c->nroots; r++) {
+        struct root *rt = &c->roots[r];
+        struct pinfo pi;
+        if (rt->alive && (read_stat(rt->pid, &pi) || pi.start != rt->start || !is_live(&pi)))
+            rt->alive = 0;
+        any |= rt->alive;
+    }
+    c->live = any;
+    if (!any) return 0;
+    uint64_t mem;
+    double cpu;
+    if (cgroup_group_memory(&c->cg, &mem) || cgroup_group_cpu(&c->cg, &cpu)) return -1;
+    c->from_cg = 1;
+    c->mem = (double)mem;
+    c->cpu = cpu;
+    record_all(ps, c, ts, rec);
+    return 0;
+}
+
 /* One sample of container c. all/nall: the /proc scan (NULL if not needed). */
 static void sample_one(struct procstat *ps, struct container *c, const struct pinfo *all,
                        size_t nall, double ts, int rec)
 {
+    if (c->has_cg && sample_cgroup(ps, c, ts, rec) == 0) return;
+    c->from_cg = 0;
     struct pinfo *mem = NULL;
     size_t n = 0, cap = 0;
     for (size_t r = 0; r < c->nroots; r++) {
@@ -238,12 +283,7 @@ static void sample_one(struct procstat *ps, struct container *c, const struct pi
     if (!any) return;
     c->mem = rss;
     c->cpu = c->retired + cpu_live;
-    if (!rec) return;
-    if (c->cpu_base < 0) c->cpu_base = c->cpu;
-    record(ps, c, PROCSTAT_MEM_BYTES, ts, c->mem);
-    record(ps, c, PROCSTAT_CPU_TOTAL, ts, c->cpu);
-    record(ps, c, PROCSTAT_MEM_MIB, ts, c->mem / 1048576.0);
-    record(ps, c, PROCSTAT_CPU_SECONDS, ts, c->cpu - c->cpu_base);
+    record_all(ps, c, ts, rec);
 }
 
 /* Caller holds ps->mu. */
@@ -355,12 +395,21 @@ int procstat_add(struct procstat *ps, pid_t pid, const char *pod, const char *co
     if (pid <= 0 || read_stat(pid, &pi) || !is_live(&pi))
         return errbuf_set(err, errlen, "process %d (%s/%s): no such process", (int)pid, pod,
                           container);
+    struct cgroup_group g;
+    int in_cg = cgroup_group_of_pid(pid, &g);
     pthread_mutex_lock(&ps->mu);
     struct container *c = container_get(ps, pod, container, namespace_);
     struct root *r = c ? realloc(c->roots, (c->nroots + 1) * sizeof(*r)) : NULL;
     if (!r) {
         pthread_mutex_unlock(&ps->mu);
         return errbuf_set(err, errlen, "out of memory");
+    }
+    /* one group for all its roots, else /proc for all */
+    if (c->nroots == 0) {
+        c->has_cg = in_cg;
+        if (in_cg) c->cg = g;
+    } else if (c->has_cg && (!in_cg || strcmp(g.mem, c->cg.mem) || strcmp(g.cpu, c->cg.cpu))) {
+        c->has_cg = 0;
     }
     c->roots = r;
     c->roots[c->nroots++] = (struct root){pid, pi.start, flags, 1};
@@ -491,9 +540,10 @@ static int put_label(struct buf *out, const char *name, const char *v, int first
 int procstat_render_prometheus(struct procstat *ps, struct buf *out)
 {
     static const char *const help[2] = {
-        "Current working set of the container in bytes (meshperf: resident set size of its "
-        "processes).",
-        "Cumulative cpu time consumed in seconds (meshperf: utime+stime of its processes).",
+        "Current working set of the container in bytes (meshperf: its cgroup's usage minus "
+        "inactive file pages, or the resident set size of its processes).",
+        "Cumulative cpu time consumed in seconds (meshperf: its cgroup's usage, or "
+        "utime+stime of its processes).",
     };
     static const char *const type[2] = {"gauge", "counter"};
     int rc = 0;
@@ -515,5 +565,40 @@ int procstat_render_prometheus(struct procstat *ps, struct buf *out)
         }
     }
     pthread_mutex_unlock(&ps->mu);
+    return rc;
+}
+
+const char *procstat_source(const struct procstat *ps, const char *pod, const char *container)
+{
+    struct procstat *m = (struct procstat *)ps; /* the lock only */
+    const char *src = NULL;
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < ps->nc && !src; i++) {
+        const struct container *c = ps->c[i];
+        if (strcmp(c->pod, pod) || strcmp(c->container, container)) continue;
+        src = !c->has_cg ? "proc" : c->cg.mode == CGROUP_V1 ? "cgroup-v1" : "cgroup-v2";
+    }
+    pthread_mutex_unlock(&m->mu);
+    return src;
+}
+
+int procstat_render_sources(struct procstat *ps, struct buf *out)
+{
+    json_t *arr = json_array();
+    int rc = arr ? 0 : -ENOMEM;
+    pthread_mutex_lock(&ps->mu);
+    for (size_t i = 0; !rc && i < ps->nc; i++) {
+        const struct container *c = ps->c[i];
+        const char *src = !c->has_cg ? "proc" : c->cg.mode == CGROUP_V1 ? "cgroup-v1" : "cgroup-v2";
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "namespace", c->ns, "pod", c->pod,
+                              "container", c->container, "source", src);
+        if (!o || json_array_append_new(arr, o)) rc = -ENOMEM;
+    }
+    pthread_mutex_unlock(&ps->mu);
+    char *text = rc ? NULL : json_dumps(arr, JSON_INDENT(1));
+    if (!rc && !text) rc = -ENOMEM;
+    if (!rc) rc = buf_printf(out, "%s\n", text);
+    free(text);
+    json_decref(arr);
     return rc;
 }

@@ -5,7 +5,9 @@
  * each process it started with Kubernetes-style labels (pod=node-0-0,
  * container=app, namespace=...); processes that share all three labels form
  * one "container" whose values are summed, like a cgroup. Per container the
- * sampler reads:
+ * sampler reads, when its processes run in a cgroup meshperf made for the
+ * container (metrics/cgroup.h), that group's working set and CPU usage, as
+ * cAdvisor does on a cluster; otherwise:
  * - memory working set = resident set size of its processes, from
  *   /proc/<pid>/statm field 2 (resident pages) * page size. That is the same
  *   counter as VmRSS in /proc/<pid>/status, read from one short line.
@@ -109,5 +111,16 @@ int procstat_sample(struct procstat *ps, int record);
  * 0, -ENOBUFS at out's cap, -ENOMEM. Serve with Content-Type
  * "text/plain; version=0.0.4; charset=utf-8". */
 int procstat_render_prometheus(struct procstat *ps, struct buf *out);
+
+/* Where pod/container's values come from: "cgroup-v1", "cgroup-v2" (its
+ * own cgroup) or "proc" (its processes' /proc files); NULL when it is not
+ * registered. Static string. */
+const char *procstat_source(const struct procstat *ps, const char *pod, const char *container);
+
+/* Append to out a JSON array, one object per registered container:
+ * {"namespace", "pod", "container", "source"} with source as
+ * procstat_source says (the run stores it as sources.json beside the
+ * CSVs). 0, -ENOBUFS at out's cap, -ENOMEM. */
+int procstat_render_sources(struct procstat *ps, struct buf *out);
 
 #endif

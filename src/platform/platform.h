@@ -54,6 +54,11 @@ struct platform_replica {
 typedef void platform_exit_fn(void *arg, size_t node, const struct platform_replica *r,
                               const char *how);
 
+/* Called (from the thread calling up()) with one line worth showing the
+ * user, e.g. where memory and CPU are measured from ("note: cgroups: ...;
+ * memory and CPU from /proc"). Must not call back into the platform. */
+typedef void platform_note_fn(void *arg, const char *line);
+
 /* The local backend's own options (platform_local.c). */
 struct platform_local_opts {
     const char *serve_bin; /* the binary run as `<bin> serve ...` (required) */
@@ -68,7 +73,9 @@ struct platform_opts {
     int64_t ready_timeout_us;  /* all replicas answer /health 200 (0: 15 s) */
     platform_exit_fn *on_exit; /* optional */
     void *on_exit_arg;
-    const atomic_int *cancel; /* optional: non-zero aborts up() */
+    const atomic_int *cancel;  /* optional: non-zero aborts up() */
+    platform_note_fn *on_note; /* optional */
+    void *on_note_arg;
     /* backend-specific: each backend reads only its own part */
     struct platform_local_opts local;
 };

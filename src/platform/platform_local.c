@@ -39,6 +39,7 @@
 #include "base/child.h"
 #include "base/errbuf.h"
 #include "base/mono.h"
+#include "metrics/cgroup.h"
 #include "net/url.h"
 #include "platform/platform_local.h"
 
@@ -68,6 +69,7 @@ struct local {
     bool dead; /* a replica died while up (under mu) */
     char dead_msg[ERRBUF_LEN];
     bool downed;
+    struct cgroup_tree *cg; /* one cgroup per container; NULL: measured from /proc */
 };
 
 static struct local *local_of(struct platform *p)
@@ -158,6 +160,44 @@ static int local_read_listening(struct local *l, struct local_proc *pr, char *er
                       last[0] ? "; last output: " : "", last);
 }
 
+/* cgroups (metrics/cgroup.h): the tree is opened in up(), removed in down()
+ * after every child is reaped; each container's child joins its group
+ * through co->cgroup_procs_fds. A failure is a note, never an error: the
+ * container is then measured from /proc. */
+static void local_cgroup_open(struct local *l)
+{
+    char note[ERRBUF_LEN], line[ERRBUF_LEN + 64];
+    l->cg = cgroup_tree_open(note, sizeof note);
+    if (l->cg)
+        snprintf(line, sizeof line, "memory and CPU: one cgroup per container (cgroup %s)",
+                 cgroup_tree_describe(l->cg));
+    else
+        snprintf(line, sizeof line, "note: %s; memory and CPU from /proc", note);
+    if (l->o.on_note) l->o.on_note(l->o.on_note_arg, line);
+}
+
+/* Open container's group for co (fds: CGROUP_FDS_MAX; close them after
+ * child_start with local_cgroup_close). */
+static void local_cgroup_join(struct local *l, const char *pod, const char *container,
+                              struct child_opts *co, int *fds, size_t *nfds)
+{
+    char e[ERRBUF_LEN], line[2 * ERRBUF_LEN];
+    *nfds = 0;
+    if (l->cg && cgroup_tree_add(l->cg, pod, container, fds, nfds, e, sizeof e) < 0) {
+        snprintf(line, sizeof line, "note: %s; pod %s container %s measured from /proc", e, pod,
+                 container);
+        if (l->o.on_note) l->o.on_note(l->o.on_note_arg, line);
+    }
+    co->cgroup_procs_fds = fds;
+    co->ncgroup_procs_fds = *nfds;
+}
+
+static void local_cgroup_close(int *fds, size_t nfds)
+{
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
+}
+
 /* Start one replica's app container. 0 or -1 with err. */
 static int local_spawn(struct local *l, struct local_proc *pr, const char *backends, char *err,
                        size_t errlen)
@@ -192,7 +232,11 @@ static int local_spawn(struct local *l, struct local_proc *pr, const char *backe
         .pgid = l->pgid,
     };
     char e[ERRBUF_LEN];
+    int cgfds[CGROUP_FDS_MAX];
+    size_t ncg;
+    local_cgroup_join(l, pr->r->pod, PLATFORM_CONTAINER_APP, &co, cgfds, &ncg);
     pr->ch = child_start(&co, e, sizeof e);
+    local_cgroup_close(cgfds, ncg);
     if (!pr->ch) return errbuf_set(err, errlen, "pod %s: %s", pr->r->pod, e);
     if (!l->pgid) l->pgid = child_pgid(pr->ch);
     struct platform_container *app = &pr->r->containers[0];
@@ -316,6 +360,7 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
     l->procs = calloc(l->nprocs, sizeof *l->procs);
     l->reps = calloc(l->nprocs, sizeof *l->reps);
     if (!l->procs || !l->reps) return errbuf_set(err, errlen, "out of memory");
+    local_cgroup_open(l);
     for (size_t i = 0; i < l->nprocs; i++) {
         struct local_proc *pr = &l->procs[i];
         pr->r = &l->reps[i];
@@ -445,6 +490,8 @@ static void local_down(struct platform *p)
         pr->ch = NULL;
         pr->reaped = true;
     }
+    cgroup_tree_free(l->cg); /* every child is reaped: the groups are empty */
+    l->cg = NULL;
     if (l->stop_fd >= 0) close(l->stop_fd);
     l->stop_fd = -1;
 }

@@ -162,6 +162,11 @@ static void driver_on_exit(void *arg, size_t node, const struct platform_replica
                   r->pod, (long)r->containers[0].pid, how, tn);
 }
 
+static void driver_on_note(void *arg, const char *line)
+{
+    progress_note(((struct driver *)arg)->prog, "%s", line);
+}
+
 /* Sleep up to us, waking early on a signal. */
 static void driver_pause(struct driver *d, int64_t us)
 {
@@ -388,6 +393,15 @@ static void driver_test_metrics(struct driver *d, size_t i, struct driver_row *r
         driver_put_set(d, name, set, row);
         series_set_free(set);
     }
+    /* where memory and CPU came from, per container (cgroup or /proc) */
+    struct buf sb;
+    char key[1024], e[ERRBUF_LEN];
+    buf_init(&sb, 1 << 20);
+    if (procstat_render_sources(d->ps, &sb) < 0 ||
+        results_key(key, sizeof key, name, d->ts, "sources.json") < 0 ||
+        store_put(d->store, key, sb.data, sb.len, e, sizeof e) < 0)
+        progress_warn(d->prog, "test %s: sources.json not written", name);
+    buf_free(&sb);
     struct series_set *req = driver_scrape_take(d->scrape);
     driver_put_set(d, name, req, row);
     series_set_free(req);
@@ -627,6 +641,8 @@ static int driver_up(struct driver *d, char *e, size_t elen)
         .on_exit = driver_on_exit,
         .on_exit_arg = d,
         .cancel = &d->interrupted,
+        .on_note = driver_on_note,
+        .on_note_arg = d,
         .local = {.serve_bin = d->o->serve_bin, .log_dir = d->log_dir[0] ? d->log_dir : NULL},
     };
     return platform_up(d->plat, cfg->topo, &po, e, elen);

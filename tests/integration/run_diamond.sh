@@ -32,7 +32,7 @@ expect_match "driver_ts is %Y%m%d%H%M%S" "$ts" '^20[0-9]{12}$'
 expect_eq "one driver_ts for the whole run" "$(ls "$T/res/diamond-b" 2>/dev/null)" "$ts"
 expect_eq "results path printed" "$(grep '^results: ' "$T/out")" "results: $T/res (driver_ts $ts)"
 
-want_files="config.json container_cpu_usage_seconds_total.csv container_memory_working_set_bytes.csv cpu_usage_seconds.csv fortio.json memory_working_set_MiB.csv requests_total.csv"
+want_files="config.json container_cpu_usage_seconds_total.csv container_memory_working_set_bytes.csv cpu_usage_seconds.csv fortio.json memory_working_set_MiB.csv requests_total.csv sources.json"
 for t in diamond-a diamond-b; do
     d="$T/res/$t/$ts"
     expect_eq "$t: files" "$(ls "$d" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')" "$want_files"

@@ -2,9 +2,12 @@
  * (status and signal text), a bounded stop that escalates TERM -> KILL for a
  * child that ignores TERM, the log file, the stdout line read through the
  * pipe (with the lines around it kept in the log), the environment added,
- * its own process group, and a NULL free. */
+ * its own process group, the cgroup.procs files written before exec (here
+ * plain files stand in for them; test_cgroup.c uses real groups), and a
+ * NULL free. */
 #include "cm.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +195,51 @@ static void test_exec_failure_and_group(void **state)
     assert_string_equal(err, "/nonexistent/dir/x.log: No such file or directory");
 }
 
+/* The child writes "0" (itself) into each cgroup.procs fd before exec; a
+ * write that fails leaves one line in its log and the child runs anyway. */
+static void test_cgroup_procs_fds(void **state)
+{
+    (void)state;
+    char f1[256], f2[256], log[256], text[512];
+    snprintf(f1, sizeof f1, "%s/procs1", tmpdir);
+    snprintf(f2, sizeof f2, "%s/procs2", tmpdir);
+    snprintf(log, sizeof log, "%s/cg.log", tmpdir);
+    int fds[2] = {open(f1, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
+                  open(f2, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    assert_true(fds[0] >= 0 && fds[1] >= 0);
+    char *argv[] = {"/bin/sh", "-c", "exit 0", NULL};
+    struct child_opts o = {
+        .argv = argv, .log_path = log, .cgroup_procs_fds = fds, .ncgroup_procs_fds = 2};
+    char err[256];
+    struct child *c = child_start(&o, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(child_wait(c, mono_now() + 10 * MONO_US_PER_SEC, NULL), 0);
+    assert_string_equal(child_how(c), "exited with status 0");
+    child_free(c);
+    close(fds[0]);
+    close(fds[1]);
+    slurp(f1, text, sizeof text);
+    assert_string_equal(text, "0");
+    slurp(f2, text, sizeof text);
+    assert_string_equal(text, "0");
+    slurp(log, text, sizeof text);
+    assert_string_equal(text, "");
+
+    /* a write that fails (fd open read-only): noted, not fatal */
+    int ro = open(f1, O_RDONLY | O_CLOEXEC);
+    assert_true(ro >= 0);
+    o.cgroup_procs_fds = &ro;
+    o.ncgroup_procs_fds = 1;
+    c = child_start(&o, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(child_wait(c, mono_now() + 10 * MONO_US_PER_SEC, NULL), 0);
+    assert_string_equal(child_how(c), "exited with status 0");
+    child_free(c);
+    close(ro);
+    slurp(log, text, sizeof text);
+    assert_string_equal(text, "meshperf: could not join a cgroup (measured from /proc)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_log_and_line),
         cmocka_unit_test(test_timeout_cancel_last_line),
         cmocka_unit_test(test_exec_failure_and_group),
+        cmocka_unit_test(test_cgroup_procs_fds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,7 +1,9 @@
 /* Unit tests for procstat.c on real child processes: a child that touches a
  * known amount of memory and burns a known amount of CPU, its death
  * (reaped and zombie), a restart under the same labels, a process tree,
- * and the Prometheus exposition checked by `promtool check metrics`.
+ * the Prometheus exposition checked by `promtool check metrics`, and a
+ * process in a cgroup of a meshperf tree sampled from that group (where
+ * this machine lets us make one).
  * procstat.c is included (not linked from the library) so that one test can
  * call the sampler with a /proc scan of its choosing. */
 #include "cm.h"
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/child.h"
 #include "base/mono.h"
 #include "metrics/procstat.c" /* statics: scan_all, sample_one (the library's copy is not linked) */
 
@@ -100,6 +103,8 @@ static void test_memory_and_cpu(void **state)
     assert_non_null(ps);
     assert_int_equal(procstat_add(ps, pid, "node-0-0", "app", "meshperf", 0, err, sizeof(err)), 0);
     assert_int_equal(procstat_alive(ps, pid), 1);
+    assert_string_equal(procstat_source(ps, "node-0-0", "app"), "proc"); /* in no tree */
+    assert_null(procstat_source(ps, "node-0-0", "nope"));
     assert_int_equal(procstat_start(ps, err, sizeof(err)), 0);
     assert_int_equal(procstat_start(ps, err, sizeof(err)), -1);
     assert_string_equal(err, "sampler already running");
@@ -344,6 +349,64 @@ static void test_render_prometheus(void **state)
     procstat_free(ps);
 }
 
+/* A container whose process runs in a group of our tree is read from the
+ * group: its working set includes what the process's child touched (the
+ * group holds the whole tree without PROCSTAT_TREE) and sources.json says
+ * so. */
+static void test_cgroup_source(void **state)
+{
+    (void)state;
+    char note[512], err[512];
+    struct cgroup_tree *t = cgroup_tree_open(note, sizeof note);
+    if (!t) {
+        fprintf(stderr, "# skipped (%s)\n", note);
+        skip();
+    }
+    int fds[CGROUP_FDS_MAX];
+    size_t n;
+    if (cgroup_tree_add(t, "node-0-0", "app", fds, &n, err, sizeof err) < 0) fail_msg("%s", err);
+    /* sh (registered) runs a child that holds 16 MB in a shell variable */
+    char *argv[] = {"/bin/sh", "-c",
+                    "sh -c 'x=$(head -c 16000000 /dev/zero | tr \"\\0\" a); sleep 30' & sleep 30",
+                    NULL};
+    struct child_opts o = {.argv = argv, .cgroup_procs_fds = fds, .ncgroup_procs_fds = n};
+    struct child *c = child_start(&o, err, sizeof err);
+    assert_non_null(c);
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+    struct cgroup_group g;
+    int in = 0;
+    for (int i = 0; i < 250 && !(in = cgroup_group_of_pid(child_pid(c), &g)); i++)
+        usleep(20000);
+    assert_int_equal(in, 1);
+    struct procstat *ps = procstat_new(0.05, NULL, err, sizeof err);
+    assert_non_null(ps);
+    assert_int_equal(procstat_add(ps, child_pid(c), "node-0-0", "app", "ns", 0, err, sizeof err),
+                     0);
+    assert_string_equal(procstat_source(ps, "node-0-0", "app"),
+                        g.mode == CGROUP_V1 ? "cgroup-v1" : "cgroup-v2");
+    double mem = 0;
+    for (int i = 0; i < 250 && mem < 16e6; i++) {
+        usleep(20000);
+        assert_int_equal(procstat_sample(ps, 0), 1);
+        mem = ps->c[0]->mem;
+    }
+    if (mem < 16e6) fail_msg("working set %.0f, want >= 16 MB (the child's string)", mem);
+    assert_int_equal(ps->c[0]->from_cg, 1);
+    struct buf b;
+    buf_init(&b, 4096);
+    assert_int_equal(procstat_render_sources(ps, &b), 0);
+    assert_non_null(strstr(b.data, "\"pod\": \"node-0-0\""));
+    assert_non_null(strstr(b.data, g.mode == CGROUP_V1 ? "\"source\": \"cgroup-v1\""
+                                                       : "\"source\": \"cgroup-v2\""));
+    buf_free(&b);
+    /* gone: no point, never an error */
+    child_free(c);
+    assert_int_equal(procstat_sample(ps, 0), 0);
+    procstat_free(ps);
+    cgroup_tree_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_tree_member_exits_mid_sample),
         cmocka_unit_test(test_render_prometheus),
+        cmocka_unit_test(test_cgroup_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
