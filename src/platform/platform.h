@@ -8,9 +8,11 @@
  * it started: when a replica dies outside down(), it calls opts->on_exit
  * (from its own thread) and health() reports it from then on.
  *
- * Naming follows the original: node "N" runs as replicas (pods)
- * "node-N-<replica index>", container "app" (PLATFORM_CONTAINER_APP; a
- * sidecar is one more container), in namespace opts->ns.
+ * Naming follows Kubernetes (and the original's PromQL, which groups pods
+ * with label_replace(..., "(node-.*-.*)-.*")): node "N" runs as replicas
+ * (pods) "node-N-<template hash>-<suffix>" (platform_pod_name), container
+ * "app" (PLATFORM_CONTAINER_APP; a sidecar is one more container, named
+ * after its proxy), in namespace opts->ns.
  *
  * How to add a backend: write platform_<name>.c exporting
  * platform_<name>_new(void) (a struct starting with struct platform and
@@ -42,7 +44,7 @@ struct platform_container {
 
 /* One replica (pod) of a node, as the driver sees it. */
 struct platform_replica {
-    char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<i>" */
+    char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<hash>-<suffix>" (platform_pod_name) */
     char addr[64];                    /* reachable "127.0.0.1:PORT": what callers send to */
     struct platform_container containers[PLATFORM_CONTAINERS_MAX]; /* [0] is the app */
     size_t ncontainers;
@@ -59,6 +61,8 @@ struct platform_local_opts {
     const char *serve_bin; /* the binary run as `<bin> serve ...` (required) */
     const char *log_dir;   /* each child's stdout+stderr to <log_dir>/<pod>.log; NULL: /dev/null */
     int64_t start_timeout_us; /* wait for a child's "listening on" line (0: 10 s) */
+    const char *sidecar;      /* the proxy beside every app (platform/sidecar.h): "haproxy",
+                               * "nginx"; NULL or "none": none */
 };
 
 struct platform_opts {
@@ -109,6 +113,19 @@ struct platform {
  * one line in err for an unknown or unbuilt name, or out of memory. Free
  * with platform_free. */
 struct platform *platform_open(const char *name, char *err, size_t errlen);
+
+#define PLATFORM_POD_HASH_LEN   10
+#define PLATFORM_POD_SUFFIX_LEN 5
+
+/* A pod name as a Deployment's: "<label>-<hash>-<suffix>", where hash is
+ * PLATFORM_POD_HASH_LEN characters of a hash of tmpl (whatever makes up
+ * the node's pod template: same text, same hash) and suffix
+ * PLATFORM_POD_SUFFIX_LEN characters of a hash of hash and the replica
+ * index (stable per index), both in Kubernetes' alphabet
+ * ("bcdfghjklmnpqrstvwxz2456789"). Returns its length, or -1 when out is
+ * too small. */
+int platform_pod_name(const char *label, const char *tmpl, size_t replica, char *out,
+                      size_t outlen);
 
 /* Replica r's container called name, or NULL. */
 const struct platform_container *platform_container(const struct platform_replica *r,
