@@ -49,9 +49,10 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             "flags:\n",
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
-    fprintf(f, "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
-               "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
-               "or config, 3 a test degraded, 130 interrupted\n");
+    fprintf(f,
+            "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
+            "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
+            "or config (or a --sidecar proxy not in PATH), 3 a test degraded, 130 interrupted\n");
 }
 
 /* True if an executable named name is in one of $PATH's directories. */

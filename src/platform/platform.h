@@ -81,12 +81,17 @@ struct platform_ops {
     const char *name; /* "local" */
     /* Start every node of t (borrowed until free), leaves first, so each
      * node is given its backends' replica addresses; wait until every
-     * replica answers /health. 0, or -1 with one line in err naming the node
-     * ("node node-2 (pod node-2-0): exited before listening: exit status
-     * 127; last output: ..."). After a failure call down() anyway. */
+     * replica answers /health (through its sidecar, if any). 0, or -1 with
+     * one line in err naming the node ("node 2 (pod node-2-<hash>-<suffix>):
+     * exited with status 127 before listening; last output: ...", a
+     * sidecar's with ", container haproxy" after the pod; a sidecar binary
+     * not in PATH: sidecar_locate's line). After a failure call down()
+     * anyway. */
     int (*up)(struct platform *p, const struct topology *t, const struct platform_opts *o,
               char *err, size_t errlen);
-    /* The replicas of node i (borrowed, valid until free); *n gets the count. */
+    /* The replicas of node i (borrowed, valid until free); *n gets the
+     * count. With a sidecar, a replica's addr is the sidecar's inbound
+     * listener and containers[1] is the sidecar. */
     const struct platform_replica *(*replicas)(struct platform *p, size_t node, size_t *n);
     /* A load-test URL (the cluster form http://service-N.<ns>.svc...:9080/path,
      * node-N, plain N) to a URL the driver can reach, into out:

@@ -3,7 +3,8 @@
  * haproxy.cfg: one thread (nbthread 1), no log target (its own logs off;
  * start-up errors still reach stderr), HTTP mode with keep-alive on both
  * sides and server connections shared between clients (http-reuse always,
- * idle ones kept for pool-purge-delay); frontend "inbound" on listen_port
+ * idle ones purged from 10 s on, well before the app's 60 s idle
+ * timeout); frontend "inbound" on listen_port
  * -> backend "app" (the replica's app); per backend service B a frontend
  * "egress-B" on its egress port -> backend "B" balancing round-robin over
  * B's replicas' inbound listeners; frontend "stats" on metrics_port

@@ -5,7 +5,8 @@
  * platform's child is the one process that serves; pid file and every temp
  * path under ctx->dir (nothing under /var); access log off, error log to
  * stderr at level "error". One upstream per target with a keep-alive pool
- * (keepalive 64, requests per connection effectively unbounded) and
+ * (keepalive 64 idle connections, closed after 30 s idle, before the app's
+ * own 60 s; requests per connection effectively unbounded) and
  * HTTP/1.1 with the Connection header cleared, as keep-alive to upstreams
  * needs: server on listen_port -> upstream "app" (the replica's app); per
  * backend service B a server on its egress port -> upstream "B" (B's
