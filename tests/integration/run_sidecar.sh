@@ -4,9 +4,11 @@
 # traffic (their own counters move). After it: the fan-out counts are exact
 # (every node's request counter), the proxies were sampled (their series in
 # the memory and CPU CSVs under container="<proxy>" for every pod), and no
-# process is left, also after SIGINT. A proxy missing from PATH: one line
+# process is left, also after SIGINT. With a local Prometheus, every proxy
+# is a target that is up, and the original's label_replace groups its pods
+# by replica set. A proxy missing from PATH: one line
 # naming the Debian package, exit 2, nothing started.
-# limit: 200
+# limit: 300
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/run_common.inc"
 trap 'kill_marked; _cleanup' EXIT
@@ -23,6 +25,18 @@ cat >"$T/config.json" <<'JSON'
 }
 JSON
 sed 's/"t": "4s"/"t": "60s"/' "$T/config.json" >"$T/long.json"
+cat >"$T/prom.json" <<'JSON'
+{
+  "ReplicasPerVirtualNode": 1,
+  "backends_map": {"0": ["1"], "1": []},
+  "load_tests": [{"test_name": "p", "url": "http://service-0:9080/", "qps": "50", "t": "3s", "c": "1"}],
+  "metrics": {
+    "sidecar_mem": "sum(label_replace(container_memory_working_set_bytes{container=\"PROXY\",pod=~\"node-.*\"}, \"replica_set\", \"$1\", \"pod\", \"(node-.*-.*)-.*\")) by (replica_set)",
+    "proxy_up": "up{container=\"PROXY\"}"
+  },
+  "meshperf": {"step": "1s", "sample_interval": "500ms"}
+}
+JSON
 
 # listen_ports PID: the TCP ports PID listens on, one a line.
 listen_ports() {
@@ -113,6 +127,25 @@ for proxy in haproxy nginx; do
     done
     expect_range "$proxy: its memory sampled (MiB)" \
         "$(awk -F, -v c="$proxy" '$1 == c && $5 > m { m = $5 } END { print m + 0 }' "$d/memory_working_set_MiB.csv")" 0.5 500
+
+    # ---- 1b. a local Prometheus scrapes every proxy's metrics, and the
+    # original's label_replace groups pods by replica set
+    if command -v prometheus >/dev/null; then
+        sed "s/PROXY/$proxy/g" "$T/prom.json" >"$T/prom-$proxy.json"
+        MESHPERF_IT_MARK=$RUN_MARK "$MESHPERF" run --prometheus local --pause 0 --sidecar "$proxy" \
+            --results "$T/prom-$proxy" "$T/prom-$proxy.json" >"$T/prom.out" 2>"$T/prom.err"
+        rc=$?
+        expect_eq "$proxy + prometheus: exit 0" "$rc" 0
+        [ "$rc" -eq 0 ] || sed 's/^/# /' "$T/prom.err" | tail -5
+        pd="$T/prom-$proxy/p/$(ls "$T/prom-$proxy/p" 2>/dev/null | head -1)"
+        expect_match "$proxy + prometheus: up{container=\"$proxy\"} for both pods" \
+            "$(awk -F, -v c="$proxy" '$2 == c && $9 == 1 { print $7 }' "$pd/proxy_up.csv" | sort -u | tr '\n' ' ')" \
+            "^node-0$POD_TAIL node-1$POD_TAIL \$"
+        expect_match "$proxy + prometheus: its memory by replica set" \
+            "$(tail -n +2 "$pd/sidecar_mem.csv" | cut -d, -f1 | sort -u | tr '\n' ' ')" \
+            '^node-0-[bcdfghjklmnpqrstvwxz2456789]{10} node-1-[bcdfghjklmnpqrstvwxz2456789]{10} $'
+        check "$proxy + prometheus: no process left" no_marked_left 5
+    fi
 
     # ---- 2. while a long test runs: the wiring and the proxies' own
     # counters; then SIGINT
