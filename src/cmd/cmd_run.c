@@ -10,6 +10,10 @@
  * of its rate or of a result file beyond --tolerance, base/degraded.h);
  * --load-generator URL (or the config's meshperf.load_generator) runs
  * every test's load through that Fortio REST API (run/runner.h);
+ * --sidecar haproxy|nginx|none (or meshperf.sidecar) puts that proxy
+ * beside every replica (platform/sidecar.h); an unknown name, or a proxy
+ * not in PATH, is one line (naming the Debian package) and exit 2 before
+ * anything starts;
  * 130 SIGINT/SIGTERM (partial results kept). */
 #include <curl/curl.h>
 #include <errno.h>
@@ -30,6 +34,7 @@
 #include "base/flags.h"
 #include "model/topology.h"
 #include "net/url.h"
+#include "platform/sidecar.h"
 
 #define CMD_RUN_DEFAULT_CONFIG  "examples/config.json"
 #define CMD_RUN_DEFAULT_RESULTS "results"
@@ -44,9 +49,10 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             "flags:\n",
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
-    fprintf(f, "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
-               "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
-               "or config, 3 a test degraded, 130 interrupted\n");
+    fprintf(f,
+            "\nenvironment: MESHPERF_SCALE_QPS (as --scale-qps; the flag wins)\n"
+            "exit codes: 0 ok, 1 run failed (or an upload to --store failed), 2 bad flags\n"
+            "or config (or a --sidecar proxy not in PATH), 3 a test degraded, 130 interrupted\n");
 }
 
 /* True if an executable named name is in one of $PATH's directories. */
@@ -73,7 +79,8 @@ struct cmd_run_state {
     int64_t pause_us, sample_us;
     double scale, escale, tolerance;
     const char *results, *serve_bin, *prom, *loadgen, *path;
-    const char *store; /* --store URI, else the config's meshperf.store */
+    const char *sidecar; /* --sidecar, else the config's meshperf.sidecar */
+    const char *store;   /* --store URI, else the config's meshperf.store */
     bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
     char self[PATH_MAX];
@@ -112,6 +119,11 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
          "also upload each test's results to URI when the test ends (s3://bucket/prefix; "
          "default: config meshperf.store); a failed upload keeps the local results and "
          "exits 1 at the end",
+         NULL},
+        {"sidecar", FLAG_STRING, &st->sidecar, "haproxy|nginx|none",
+         "run that proxy (Debian's haproxy, nginx) beside every replica, as a mesh's sidecar: "
+         "inbound and calls to backends go through it (default: config meshperf.sidecar, else "
+         "none)",
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
@@ -203,6 +215,33 @@ static int cmd_run_check_flags(struct cmd_run_state *st)
     return EXIT_OK;
 }
 
+/* The sidecar: --sidecar over meshperf.sidecar, a known name whose binary
+ * is in PATH (checked here, before anything starts). EXIT_OK, EXIT_USAGE
+ * or EXIT_FAILED. */
+static int cmd_run_sidecar(struct cmd_run_state *st)
+{
+    struct config *cfg = st->cfg;
+    char err[ERRBUF_LEN], bin[PATH_MAX];
+    if (st->sidecar) {
+        free(cfg->sidecar);
+        if (!(cfg->sidecar = strdup(st->sidecar))) return EXIT_FAILED;
+    }
+    if (!cfg->sidecar) return EXIT_OK;
+    const struct sidecar *sc = sidecar_find(cfg->sidecar, err, sizeof err);
+    if (!sc) {
+        if (st->sidecar)
+            fprintf(stderr, "meshperf run: flag -sidecar: %s\n", err);
+        else
+            fprintf(stderr, "%s: meshperf.sidecar: %s\n", st->path, err);
+        return EXIT_USAGE;
+    }
+    if (!st->check && sidecar_locate(sc, bin, sizeof bin, err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* Load the config and apply the flags over its "meshperf" keys.
  * EXIT_OK, EXIT_USAGE or EXIT_FAILED. */
 static int cmd_run_config(struct cmd_run_state *st)
@@ -236,7 +275,7 @@ static int cmd_run_config(struct cmd_run_state *st)
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
     if (!st->store) st->store = cfg->store;
-    return EXIT_OK;
+    return cmd_run_sidecar(st);
 }
 
 /* --check: one line. */

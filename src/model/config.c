@@ -442,9 +442,9 @@ static bool dns_label_ok(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static const char *const ext_keys[] = {"step",           "pause",     "sample_interval",
-                                       "prometheus",     "namespace", "scale_qps",
-                                       "load_generator", "store",     "tolerance"};
+static const char *const ext_keys[] = {"step",      "pause",     "sample_interval", "prometheus",
+                                       "namespace", "scale_qps", "load_generator",  "store",
+                                       "tolerance", "sidecar"};
 #define NEXT (sizeof ext_keys / sizeof ext_keys[0])
 
 /* meshperf.load_generator: the http(s) base URL of a Fortio REST API. */
@@ -496,7 +496,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
             return fail(cx, path,
                         "unknown key (known: step, pause, sample_interval, "
                         "prometheus, namespace, scale_qps, load_generator, store, "
-                        "tolerance)");
+                        "tolerance, sidecar)");
         }
     }
 #define EPATH(i) (snprintf(path, sizeof path, "%s.%s", f->key, ext_keys[i]), path)
@@ -561,6 +561,15 @@ static int parse_ext(struct ctx *cx, struct field *f)
         if (!as_number(e[8], &d) || !(d >= 0 && d <= 100))
             return fail(cx, EPATH(8), "must be a percentage 0..100, got %s", GOT(e[8]));
         c->tolerance_pct = d;
+    }
+    /* the name is checked against the sidecar table by the command
+     * (platform/sidecar.h is above this layer) */
+    if (e[9]) {
+        const char *s = json_is_string(e[9]) ? json_string_value(e[9]) : NULL;
+        if (!s || !s[0] || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s))
+            return fail(cx, EPATH(9), "must be a sidecar name (haproxy, nginx, none), got %s",
+                        GOT(e[9]));
+        if (!(c->sidecar = strdup(s))) return fail(cx, EPATH(9), "out of memory");
     }
 #undef EPATH
     return 0;
@@ -716,6 +725,7 @@ void config_free(struct config *c)
     free(c->prom_url);
     free(c->load_generator);
     free(c->store);
+    free(c->sidecar);
     free(c->ns);
     free(c->text);
     free(c->stored_text);

@@ -98,6 +98,9 @@ struct config {
     double tolerance_pct;  /* tolerance: 0..100, % short of the asked load that
                             * makes a test degraded (base/degraded.h); < 0 = not
                             * given (the default, 10) */
+    char *sidecar;         /* sidecar: the proxy run beside every replica ("haproxy",
+                            * "nginx", "none"; platform/sidecar.h checks the name);
+                            * NULL = not given (none) */
 
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text; /* original bytes, NUL-terminated (not counted) */

@@ -8,9 +8,11 @@
  * it started: when a replica dies outside down(), it calls opts->on_exit
  * (from its own thread) and health() reports it from then on.
  *
- * Naming follows the original: node "N" runs as replicas (pods)
- * "node-N-<replica index>", container "app" (PLATFORM_CONTAINER_APP; a
- * sidecar is one more container), in namespace opts->ns.
+ * Naming follows Kubernetes (and the original's PromQL, which groups pods
+ * with label_replace(..., "(node-.*-.*)-.*")): node "N" runs as replicas
+ * (pods) "node-N-<template hash>-<suffix>" (platform_pod_name), container
+ * "app" (PLATFORM_CONTAINER_APP; a sidecar is one more container, named
+ * after its proxy), in namespace opts->ns.
  *
  * How to add a backend: write platform_<name>.c exporting
  * platform_<name>_new(void) (a struct starting with struct platform and
@@ -42,7 +44,7 @@ struct platform_container {
 
 /* One replica (pod) of a node, as the driver sees it. */
 struct platform_replica {
-    char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<i>" */
+    char pod[TOPOLOGY_NAME_MAX + 48]; /* "node-<name>-<hash>-<suffix>" (platform_pod_name) */
     char addr[64];                    /* reachable "127.0.0.1:PORT": what callers send to */
     struct platform_container containers[PLATFORM_CONTAINERS_MAX]; /* [0] is the app */
     size_t ncontainers;
@@ -64,6 +66,8 @@ struct platform_local_opts {
     const char *serve_bin; /* the binary run as `<bin> serve ...` (required) */
     const char *log_dir;   /* each child's stdout+stderr to <log_dir>/<pod>.log; NULL: /dev/null */
     int64_t start_timeout_us; /* wait for a child's "listening on" line (0: 10 s) */
+    const char *sidecar;      /* the proxy beside every app (platform/sidecar.h): "haproxy",
+                               * "nginx"; NULL or "none": none */
 };
 
 struct platform_opts {
@@ -84,12 +88,17 @@ struct platform_ops {
     const char *name; /* "local" */
     /* Start every node of t (borrowed until free), leaves first, so each
      * node is given its backends' replica addresses; wait until every
-     * replica answers /health. 0, or -1 with one line in err naming the node
-     * ("node node-2 (pod node-2-0): exited before listening: exit status
-     * 127; last output: ..."). After a failure call down() anyway. */
+     * replica answers /health (through its sidecar, if any). 0, or -1 with
+     * one line in err naming the node ("node 2 (pod node-2-<hash>-<suffix>):
+     * exited with status 127 before listening; last output: ...", a
+     * sidecar's with ", container haproxy" after the pod; a sidecar binary
+     * not in PATH: sidecar_locate's line). After a failure call down()
+     * anyway. */
     int (*up)(struct platform *p, const struct topology *t, const struct platform_opts *o,
               char *err, size_t errlen);
-    /* The replicas of node i (borrowed, valid until free); *n gets the count. */
+    /* The replicas of node i (borrowed, valid until free); *n gets the
+     * count. With a sidecar, a replica's addr is the sidecar's inbound
+     * listener and containers[1] is the sidecar. */
     const struct platform_replica *(*replicas)(struct platform *p, size_t node, size_t *n);
     /* A load-test URL (the cluster form http://service-N.<ns>.svc...:9080/path,
      * node-N, plain N) to a URL the driver can reach, into out:
@@ -116,6 +125,19 @@ struct platform {
  * one line in err for an unknown or unbuilt name, or out of memory. Free
  * with platform_free. */
 struct platform *platform_open(const char *name, char *err, size_t errlen);
+
+#define PLATFORM_POD_HASH_LEN   10
+#define PLATFORM_POD_SUFFIX_LEN 5
+
+/* A pod name as a Deployment's: "<label>-<hash>-<suffix>", where hash is
+ * PLATFORM_POD_HASH_LEN characters of a hash of tmpl (whatever makes up
+ * the node's pod template: same text, same hash) and suffix
+ * PLATFORM_POD_SUFFIX_LEN characters of a hash of hash and the replica
+ * index (stable per index), both in Kubernetes' alphabet
+ * ("bcdfghjklmnpqrstvwxz2456789"). Returns its length, or -1 when out is
+ * too small. */
+int platform_pod_name(const char *label, const char *tmpl, size_t replica, char *out,
+                      size_t outlen);
 
 /* Replica r's container called name, or NULL. */
 const struct platform_container *platform_container(const struct platform_replica *r,

@@ -19,10 +19,33 @@
  * Forking, groups, the death signal and bounded stopping are base/child.c's:
  * every child is one struct child. Call up() and down() from the thread
  * that lives for the whole run (PDEATHSIG fires when the forking thread
- * ends, not the process). Each replica has one container now, "app"; a
- * sidecar (platform/sidecar.h) will be one more child and container. */
+ * ends, not the process).
+ *
+ * Pods are named as a Deployment's (platform_pod_name): the template hash
+ * comes from the node's name, its backends and the sidecar.
+ *
+ * Sidecars (opts->local.sidecar, platform/sidecar.h): each replica gets one
+ * more child, its proxy, listed as container <proxy> with the replica's
+ * address pointing at its inbound listener. Per replica, before the app
+ * starts, loopback ports are reserved for the proxy (inbound, metrics, one
+ * egress per distinct backend service) by binding sockets that stay bound,
+ * so no other bind(0) here takes them; the app is started with -backends
+ * pointing at its own proxy's egress ports; once the app listens, the
+ * proxy's config is written under a temp dir of the platform
+ * ($TMPDIR/meshperf-sidecar.XXXXXX/<pod>/), the reserved sockets are
+ * closed and the proxy is started (foreground, same process group, its
+ * stderr to <log_dir>/<pod>.<proxy>.log). Backends start first, so a
+ * proxy's egress upstreams (its backends' inbound listeners) are known.
+ * Readiness goes through the proxy (GET /health on the inbound port
+ * reaches the app). A proxy is supervised, reported and stopped like an
+ * app; the temp dir goes at down(). The binary is looked up before
+ * anything starts (sidecar_locate: a missing one is one line naming the
+ * Debian package). */
 #include <curl/curl.h>
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +55,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,28 +65,40 @@
 #include "base/errbuf.h"
 #include "base/mono.h"
 #include "metrics/cgroup.h"
+#include "net/sock.h"
 #include "net/url.h"
 #include "platform/platform_local.h"
+#include "platform/sidecar.h"
 
 #define LOCAL_TERM_WAIT_US (3 * MONO_US_PER_SEC)
 #define LOCAL_BACKENDS_MAX (1u << 20)
 
+/* One child: a replica's app (ctr 0) or its sidecar (ctr 1). */
 struct local_proc {
     struct platform_replica *r; /* into local.reps */
     size_t node;
+    size_t ctr;       /* its index in r->containers */
     struct child *ch; /* NULL until started */
     bool reaped;      /* guarded by local.mu once the supervisor runs */
     char how[CHILD_HOW_MAX];
+    /* a sidecar's reserved ports (bound sockets until it starts):
+     * [0] inbound, [1] metrics, [2 + k] egress to distinct backend k */
+    int *ports, *fds;
+    size_t nports;
 };
 
 struct local {
     struct platform base;
     const struct topology *t;
     struct platform_opts o;
-    struct local_proc *procs;      /* node * replicas + replica */
-    struct platform_replica *reps; /* same index: what replicas() hands out */
-    size_t nprocs;
-    pid_t pgid; /* the first child's: every child joins it */
+    struct local_proc *procs;      /* apps at node * replicas + replica, then
+                                    * their sidecars at nreps + the same */
+    struct platform_replica *reps; /* node * replicas + replica: what replicas() hands out */
+    size_t nprocs, nreps;
+    const struct sidecar *sc; /* NULL: none */
+    char sc_bin[PATH_MAX];
+    char sc_dir[PATH_MAX]; /* "" until made */
+    pid_t pgid;            /* the first child's: every child joins it */
     pthread_mutex_t mu;
     pthread_t sup;
     bool sup_running;
@@ -75,6 +112,14 @@ struct local {
 static struct local *local_of(struct platform *p)
 {
     return (struct local *)p;
+}
+
+/* "node 3 (pod node-3-<hash>-<suffix>" and, for a sidecar,
+ * ", container haproxy": the start of a message about pr (no ')'). */
+static void local_who(const struct local *l, const struct local_proc *pr, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "node %s (pod %s%s%s", topology_name(l->t, pr->node), pr->r->pod,
+             pr->ctr ? ", container " : "", pr->ctr ? pr->r->containers[pr->ctr].name : "");
 }
 
 /* The last non-empty line of the child's log, for error messages. */
@@ -205,7 +250,7 @@ static int local_spawn(struct local *l, struct local_proc *pr, const char *backe
     char env_pod[sizeof pr->r->pod + 16], env_drv[48];
     snprintf(env_pod, sizeof env_pod, "MESHPERF_POD=%s", pr->r->pod);
     snprintf(env_drv, sizeof env_drv, "MESHPERF_DRIVER_PID=%ld", (long)getpid());
-    const char *env_add[] = {env_pod, env_drv, NULL};
+    const char *env_add[] = {env_pod, "MESHPERF_CONTAINER=" PLATFORM_CONTAINER_APP, env_drv, NULL};
     char *argv[12];
     int a = 0;
     argv[a++] = (char *)l->o.local.serve_bin;
@@ -273,16 +318,204 @@ static int local_health_ok(const char *addr)
 /* Before the supervisor runs: reap a child that ended; -1 with err if so. */
 static int local_check_exited(struct local *l, struct local_proc *pr, char *err, size_t errlen)
 {
-    if (pr->reaped)
-        return errbuf_set(err, errlen, "node %s (pod %s): %s", topology_name(l->t, pr->node),
-                          pr->r->pod, pr->how);
+    char who[TOPOLOGY_NAME_MAX + 160];
+    local_who(l, pr, who, sizeof who);
+    if (pr->reaped) return errbuf_set(err, errlen, "%s): %s", who, pr->how);
     if (child_poll(pr->ch)) return 0;
     pr->reaped = true;
     snprintf(pr->how, sizeof pr->how, "%s", child_how(pr->ch));
     char last[256];
     local_last_log_line(pr, last, sizeof last);
-    return errbuf_set(err, errlen, "node %s (pod %s): %s%s%s", topology_name(l->t, pr->node),
-                      pr->r->pod, pr->how, last[0] ? "; last output: " : "", last);
+    return errbuf_set(err, errlen, "%s): %s%s%s", who, pr->how, last[0] ? "; last output: " : "",
+                      last);
+}
+
+/* ---- sidecars ---- */
+
+/* Bind a TCP socket to 127.0.0.1:0 and keep it: the port stays ours until
+ * the socket is closed. 0 or -1 with err. */
+static int local_reserve_port(int *fd, int *port, char *err, size_t errlen)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return errbuf_set(err, errlen, "socket: %s", strerror(errno));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int p = -1;
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || (p = sock_local_port(s)) <= 0) {
+        int e = p < 0 ? -p : errno;
+        close(s);
+        return errbuf_set(err, errlen, "no loopback port for a sidecar: %s%s", strerror(e),
+                          e == EADDRINUSE || e == EADDRNOTAVAIL
+                              ? " (the ephemeral ports of net.ipv4.ip_local_port_range are all in "
+                                "use)"
+                              : "");
+    }
+    *fd = s;
+    *port = p;
+    return 0;
+}
+
+/* Node i's distinct backends, in config order, into out (room for all of
+ * its backends); their count. */
+static size_t local_distinct_backends(const struct topology *t, size_t i, size_t *out)
+{
+    size_t nb, n = 0;
+    const size_t *bk = topology_backends(t, i, &nb);
+    for (size_t k = 0; k < nb; k++) {
+        size_t j = 0;
+        while (j < n && out[j] != bk[k])
+            j++;
+        if (j == n) out[n++] = bk[k];
+    }
+    return n;
+}
+
+/* Reserve sidecar sp's ports: inbound, metrics, one per distinct backend.
+ * 0 or -1 with err. */
+static int local_sidecar_reserve(struct local *l, struct local_proc *sp, char *err, size_t errlen)
+{
+    size_t nb;
+    topology_backends(l->t, sp->node, &nb);
+    size_t *d = malloc((nb ? nb : 1) * sizeof *d);
+    if (!d) return errbuf_set(err, errlen, "out of memory");
+    size_t nd = local_distinct_backends(l->t, sp->node, d);
+    free(d);
+    sp->nports = 2 + nd;
+    sp->ports = calloc(sp->nports, sizeof *sp->ports);
+    sp->fds = malloc(sp->nports * sizeof *sp->fds);
+    if (!sp->ports || !sp->fds) return errbuf_set(err, errlen, "out of memory");
+    for (size_t k = 0; k < sp->nports; k++)
+        sp->fds[k] = -1;
+    for (size_t k = 0; k < sp->nports; k++)
+        if (local_reserve_port(&sp->fds[k], &sp->ports[k], err, errlen) < 0) return -1;
+    return 0;
+}
+
+static void local_release_ports(struct local_proc *sp)
+{
+    for (size_t k = 0; sp->fds && k < sp->nports; k++) {
+        if (sp->fds[k] >= 0) close(sp->fds[k]);
+        sp->fds[k] = -1;
+    }
+}
+
+/* Build "node-B=http://127.0.0.1:<egress port of B>,..." for the app of
+ * sidecar sp (a backend listed twice is called twice, through one port). */
+static int local_backends_via(struct local *l, const struct local_proc *sp, struct buf *b)
+{
+    size_t nb;
+    const size_t *bk = topology_backends(l->t, sp->node, &nb);
+    size_t *d = malloc((nb ? nb : 1) * sizeof *d);
+    if (!d) return -1;
+    size_t nd = local_distinct_backends(l->t, sp->node, d);
+    int rc = 0;
+    for (size_t k = 0; k < nb && rc == 0; k++) {
+        size_t j = 0;
+        while (j < nd && d[j] != bk[k])
+            j++;
+        char label[TOPOLOGY_NAME_MAX + 16];
+        topology_node_label(topology_name(l->t, bk[k]), label, sizeof label);
+        rc = buf_printf(b, "%s%s=http://127.0.0.1:%d", k ? "," : "", label, sp->ports[2 + j]);
+    }
+    free(d);
+    return rc;
+}
+
+/* Write sidecar sp's config, release its ports and start it; the replica's
+ * address becomes its inbound listener. 0 or -1 with err. */
+static int local_sidecar_start(struct local *l, struct local_proc *sp, char *err, size_t errlen)
+{
+    struct platform_replica *r = sp->r;
+    char dir[PATH_MAX];
+    int w = snprintf(dir, sizeof dir, "%s/%s", l->sc_dir, r->pod);
+    if (w < 0 || (size_t)w + 64 >= sizeof dir)
+        return errbuf_set(err, errlen, "pod %s: temp dir path too long", r->pod);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return errbuf_set(err, errlen, "pod %s: %s: %s", r->pod, dir, strerror(errno));
+    size_t nd = sp->nports - 2, reps = (size_t)l->o.replicas;
+    size_t *d = malloc((nd ? nd : 1) * sizeof *d);
+    struct sidecar_egress *eg = calloc(nd ? nd : 1, sizeof *eg);
+    const char **ups = calloc(nd * reps + 1, sizeof *ups);
+    char(*labels)[TOPOLOGY_NAME_MAX + 16] = calloc(nd ? nd : 1, sizeof *labels);
+    int rc = 0;
+    if (!d || !eg || !ups || !labels) {
+        rc = errbuf_set(err, errlen, "out of memory");
+        goto out;
+    }
+    local_distinct_backends(l->t, sp->node, d);
+    for (size_t j = 0; j < nd; j++) {
+        topology_node_label(topology_name(l->t, d[j]), labels[j], sizeof labels[j]);
+        for (size_t q = 0; q < reps; q++)
+            ups[j * reps + q] = l->reps[d[j] * reps + q].addr;
+        eg[j] = (struct sidecar_egress){labels[j], sp->ports[2 + j], &ups[j * reps], reps};
+    }
+    char app_addr[64];
+    snprintf(app_addr, sizeof app_addr, "%s", r->containers[0].addr);
+    struct sidecar_ctx ctx = {
+        .pod = r->pod,
+        .bin = l->sc_bin,
+        .app_addr = app_addr,
+        .listen_port = sp->ports[0],
+        .metrics_port = l->sc->metrics_path ? sp->ports[1] : 0,
+        .dir = dir,
+        .egress = eg,
+        .negress = nd,
+    };
+    char *argv[16], argbuf[2 * PATH_MAX + 64], e[ERRBUF_LEN];
+    if (l->sc->write_config && l->sc->write_config(&ctx, e, sizeof e) < 0) {
+        rc = errbuf_set(err, errlen, "pod %s: sidecar %s: %s", r->pod, l->sc->name, e);
+        goto out;
+    }
+    if (l->sc->argv(&ctx, argv, sizeof argv / sizeof argv[0], argbuf, sizeof argbuf, e, sizeof e) <
+        0) {
+        rc = errbuf_set(err, errlen, "pod %s: %s", r->pod, e);
+        goto out;
+    }
+    char env_pod[sizeof r->pod + 16], env_ctr[64], env_drv[48], path[PATH_MAX];
+    snprintf(env_pod, sizeof env_pod, "MESHPERF_POD=%s", r->pod);
+    snprintf(env_ctr, sizeof env_ctr, "MESHPERF_CONTAINER=%s", l->sc->name);
+    snprintf(env_drv, sizeof env_drv, "MESHPERF_DRIVER_PID=%ld", (long)getpid());
+    const char *env_add[] = {env_pod, env_ctr, env_drv, NULL};
+    if (l->o.local.log_dir)
+        snprintf(path, sizeof path, "%s/%s.%s.log", l->o.local.log_dir, r->pod, l->sc->name);
+    struct child_opts co = {
+        .argv = argv,
+        .env_add = env_add,
+        .log_path = l->o.local.log_dir ? path : NULL,
+        .pgid = l->pgid,
+    };
+    int cgfds[CGROUP_FDS_MAX];
+    size_t ncg;
+    local_cgroup_join(l, r->pod, l->sc->name, &co, cgfds, &ncg);
+    local_release_ports(sp); /* the proxy binds them now */
+    sp->ch = child_start(&co, e, sizeof e);
+    local_cgroup_close(cgfds, ncg);
+    if (!sp->ch) {
+        rc = errbuf_set(err, errlen, "pod %s: sidecar %s: %s", r->pod, l->sc->name, e);
+        goto out;
+    }
+    struct platform_container *c = &r->containers[sp->ctr];
+    snprintf(c->name, sizeof c->name, "%s", l->sc->name);
+    c->pid = child_pid(sp->ch);
+    snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", sp->ports[0]);
+    if (l->sc->metrics_path)
+        snprintf(c->metrics_addr, sizeof c->metrics_addr, "127.0.0.1:%d", sp->ports[1]);
+    r->ncontainers = sp->ctr + 1;
+    snprintf(r->addr, sizeof r->addr, "%s", c->addr);
+out:
+    free(d);
+    free(eg);
+    free(ups);
+    free(labels);
+    return rc;
+}
+
+static int local_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
 }
 
 static void *local_supervise(void *arg)
@@ -331,18 +564,97 @@ static void *local_supervise(void *arg)
             pr->reaped = true;
             snprintf(pr->how, sizeof pr->how, "%s", how);
             if (!l->dead) {
+                char desc[TOPOLOGY_NAME_MAX + 160];
+                local_who(l, pr, desc, sizeof desc);
                 l->dead = true;
-                snprintf(l->dead_msg, sizeof l->dead_msg, "node %s (pod %s, pid %ld) %s",
-                         topology_name(l->t, pr->node), pr->r->pod, (long)pr->r->containers[0].pid,
-                         how);
+                snprintf(l->dead_msg, sizeof l->dead_msg, "%s, pid %ld) %s", desc,
+                         (long)pr->r->containers[pr->ctr].pid, how);
             }
             pthread_mutex_unlock(&l->mu);
-            if (l->o.on_exit) l->o.on_exit(l->o.on_exit_arg, pr->node, pr->r, how);
+            if (pr->ctr) { /* the driver names the app's pid: say which container */
+                char ctr_how[CHILD_HOW_MAX + 64];
+                snprintf(ctr_how, sizeof ctr_how, "container %s (pid %ld) %s",
+                         pr->r->containers[pr->ctr].name, (long)pr->r->containers[pr->ctr].pid,
+                         how);
+                if (l->o.on_exit) l->o.on_exit(l->o.on_exit_arg, pr->node, pr->r, ctr_how);
+            } else if (l->o.on_exit) {
+                l->o.on_exit(l->o.on_exit_arg, pr->node, pr->r, how);
+            }
         }
     }
     free(pfds);
     free(who);
     return NULL;
+}
+
+/* Name every replica's pod: the template hash covers the node's name,
+ * its backends and the sidecar. 0 or -1 with err. */
+static int local_name_pods(struct local *l, char *err, size_t errlen)
+{
+    struct buf b;
+    buf_init(&b, LOCAL_BACKENDS_MAX);
+    int rc = 0;
+    for (size_t i = 0; i < l->nreps && rc == 0; i++) {
+        struct platform_replica *r = &l->reps[i];
+        size_t node = i / (size_t)l->o.replicas, nb;
+        const size_t *bk = topology_backends(l->t, node, &nb);
+        char label[TOPOLOGY_NAME_MAX + 16];
+        topology_node_label(topology_name(l->t, node), label, sizeof label);
+        buf_reset(&b);
+        rc = buf_printf(&b, "meshperf-serve %s sidecar=%s backends=", label,
+                        l->sc ? l->sc->name : "none");
+        for (size_t k = 0; k < nb && rc == 0; k++)
+            rc = buf_printf(&b, "%s%s", k ? "," : "", topology_name(l->t, bk[k]));
+        if (rc == 0 &&
+            platform_pod_name(label, b.data, i % (size_t)l->o.replicas, r->pod, sizeof r->pod) < 0)
+            rc = -1;
+        if (rc < 0) rc = errbuf_set(err, errlen, "node %s: pod name too long", label);
+    }
+    buf_free(&b);
+    return rc;
+}
+
+/* The sidecar opts ask for, its binary and a temp dir for its configs. */
+static int local_sidecar_open(struct local *l, const char *name, char *err, size_t errlen)
+{
+    char e[ERRBUF_LEN];
+    const struct sidecar *sc = sidecar_find(name && name[0] ? name : "none", e, sizeof e);
+    if (!sc) return errbuf_set(err, errlen, "platform local: %s", e);
+    if (!sidecar_runs(sc)) return 0;
+    if (sidecar_locate(sc, l->sc_bin, sizeof l->sc_bin, err, errlen) < 0) return -1;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(l->sc_dir, sizeof l->sc_dir, "%s/meshperf-sidecar.XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(l->sc_dir)) {
+        int en = errno;
+        char shown[PATH_MAX];
+        snprintf(shown, sizeof shown, "%s", l->sc_dir);
+        l->sc_dir[0] = '\0';
+        return errbuf_set(err, errlen, "sidecar %s: cannot make %s: %s", sc->name, shown,
+                          strerror(en));
+    }
+    l->sc = sc;
+    return 0;
+}
+
+/* Start replica pr's app (and, with a sidecar, the sidecar sp after it).
+ * plain: the app's -backends without a sidecar. 0 or -1 with err. */
+static int local_start_replica(struct local *l, struct local_proc *pr, struct local_proc *sp,
+                               const char *plain, struct buf *b, char *err, size_t errlen)
+{
+    const char *backends = plain;
+    if (sp) {
+        if (local_sidecar_reserve(l, sp, err, errlen) < 0) return -1;
+        buf_reset(b);
+        if (local_backends_via(l, sp, b) < 0)
+            return errbuf_set(err, errlen, "node %s: backends list too long",
+                              topology_name(l->t, pr->node));
+        backends = b->data;
+    }
+    if (local_spawn(l, pr, backends, err, errlen) < 0 ||
+        local_read_listening(l, pr, err, errlen) < 0)
+        return -1;
+    return sp ? local_sidecar_start(l, sp, err, errlen) : 0;
 }
 
 static int local_up(struct platform *p, const struct topology *t, const struct platform_opts *o,
@@ -353,55 +665,61 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
     if (!o->local.serve_bin || !o->ns || o->replicas < 1)
         return errbuf_set(err, errlen,
                           "platform local: serve binary, namespace and replicas needed");
+    if (local_sidecar_open(l, o->local.sidecar, err, errlen) < 0) return -1;
     l->t = t;
     l->o = *o;
     size_t nn = topology_count(t);
-    l->nprocs = nn * (size_t)o->replicas;
+    l->nreps = nn * (size_t)o->replicas;
+    l->nprocs = l->nreps * (l->sc ? 2 : 1);
     l->procs = calloc(l->nprocs, sizeof *l->procs);
-    l->reps = calloc(l->nprocs, sizeof *l->reps);
+    l->reps = calloc(l->nreps, sizeof *l->reps);
     if (!l->procs || !l->reps) return errbuf_set(err, errlen, "out of memory");
     local_cgroup_open(l);
     for (size_t i = 0; i < l->nprocs; i++) {
         struct local_proc *pr = &l->procs[i];
-        pr->r = &l->reps[i];
-        pr->node = i / (size_t)o->replicas;
-        pr->r->ncontainers = 1;
-        snprintf(pr->r->containers[0].name, sizeof pr->r->containers[0].name, "%s",
-                 PLATFORM_CONTAINER_APP);
-        char label[TOPOLOGY_NAME_MAX + 16];
-        topology_node_label(topology_name(t, pr->node), label, sizeof label);
-        snprintf(pr->r->pod, sizeof pr->r->pod, "%s-%zu", label, i % (size_t)o->replicas);
+        pr->r = &l->reps[i % l->nreps];
+        pr->node = (i % l->nreps) / (size_t)o->replicas;
+        pr->ctr = i / l->nreps;
     }
+    for (size_t i = 0; i < l->nreps; i++) {
+        l->reps[i].ncontainers = 1;
+        snprintf(l->reps[i].containers[0].name, sizeof l->reps[i].containers[0].name, "%s",
+                 PLATFORM_CONTAINER_APP);
+    }
+    if (local_name_pods(l, err, errlen) < 0) return -1;
 
     size_t norder;
     const size_t *order = topology_start_order(t, &norder);
-    struct buf b;
+    struct buf b, bv;
     buf_init(&b, LOCAL_BACKENDS_MAX);
+    buf_init(&bv, LOCAL_BACKENDS_MAX);
     int rc = 0;
     for (size_t k = 0; k < norder && rc == 0; k++) {
         size_t node = order[k];
         buf_reset(&b);
-        if (local_backends_arg(l, node, &b) < 0) {
+        if (!l->sc && local_backends_arg(l, node, &b) < 0) {
             rc = errbuf_set(err, errlen, "node %s: backends list too long", topology_name(t, node));
             break;
         }
         for (int r = 0; r < o->replicas && rc == 0; r++) {
-            struct local_proc *pr = &l->procs[node * (size_t)o->replicas + (size_t)r];
-            rc = local_spawn(l, pr, b.data, err, errlen);
-            if (rc == 0) rc = local_read_listening(l, pr, err, errlen);
+            size_t i = node * (size_t)o->replicas + (size_t)r;
+            rc = local_start_replica(l, &l->procs[i], l->sc ? &l->procs[l->nreps + i] : NULL,
+                                     b.data, &bv, err, errlen);
         }
     }
     buf_free(&b);
+    buf_free(&bv);
     if (rc < 0) return -1;
 
-    /* Readiness: every replica answers /health 200. */
+    /* Readiness: every replica answers /health 200 (through its sidecar). */
     int64_t timeout = o->ready_timeout_us > 0 ? o->ready_timeout_us : 15 * MONO_US_PER_SEC;
     mono_us deadline = mono_now() + timeout;
-    for (size_t i = 0; i < l->nprocs; i++) {
+    for (size_t i = 0; i < l->nreps; i++) {
         struct local_proc *pr = &l->procs[i];
         for (;;) {
             if (o->cancel && *o->cancel) return errbuf_set(err, errlen, "interrupted");
             if (local_check_exited(l, pr, err, errlen) < 0) return -1;
+            if (l->sc && local_check_exited(l, &l->procs[l->nreps + i], err, errlen) < 0) return -1;
             if (local_health_ok(pr->r->addr)) break;
             if (mono_now() >= deadline)
                 return errbuf_set(err, errlen, "node %s (pod %s, %s): /health not 200 within %.1fs",
@@ -492,8 +810,12 @@ static void local_down(struct platform *p)
     }
     cgroup_tree_free(l->cg); /* every child is reaped: the groups are empty */
     l->cg = NULL;
+    for (size_t i = 0; i < l->nprocs; i++)
+        local_release_ports(&l->procs[i]);
     if (l->stop_fd >= 0) close(l->stop_fd);
     l->stop_fd = -1;
+    if (l->sc_dir[0]) nftw(l->sc_dir, local_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    l->sc_dir[0] = '\0';
 }
 
 static void local_free(struct platform *p)
@@ -502,6 +824,10 @@ static void local_free(struct platform *p)
     struct local *l = local_of(p);
     local_down(p);
     pthread_mutex_destroy(&l->mu);
+    for (size_t i = 0; l->procs && i < l->nprocs; i++) {
+        free(l->procs[i].ports);
+        free(l->procs[i].fds);
+    }
     free(l->procs);
     free(l->reps);
     free(l);

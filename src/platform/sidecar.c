@@ -1,14 +1,21 @@
-/* sidecar.c: the table of sidecar descriptors and the one lookup by name
- * (see sidecar.h for how to add one). */
+/* sidecar.c: the table of sidecar descriptors, the one lookup by name, and
+ * finding a sidecar's binary (see sidecar.h for how to add one). */
 #include "platform/sidecar.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/errbuf.h"
+#include "platform/sidecar_haproxy.h"
+#include "platform/sidecar_nginx.h"
 
 static const struct sidecar sidecar_table[] = {
     {.name = "none"},
-    /* issue #12: {"haproxy", "haproxy", sidecar_haproxy_config, sidecar_haproxy_argv, ...}, */
+    {"haproxy", "haproxy", "haproxy", sidecar_haproxy_config, sidecar_haproxy_argv, "/metrics"},
+    {"nginx", "nginx", "nginx", sidecar_nginx_config, sidecar_nginx_argv, "/metrics"},
 };
 
 #define SIDECAR_COUNT (sizeof sidecar_table / sizeof sidecar_table[0])
@@ -32,4 +39,32 @@ const struct sidecar *sidecar_find(const char *name, char *err, size_t errlen)
 int sidecar_runs(const struct sidecar *s)
 {
     return s && s->argv != NULL;
+}
+
+int sidecar_locate(const struct sidecar *s, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    if (pathlen) path[0] = '\0';
+    if (!sidecar_runs(s) || !s->bin) return 0;
+    const char *env = getenv("PATH");
+    for (const char *p = env ? env : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        char cand[PATH_MAX];
+        int w = snprintf(cand, sizeof cand, "%.*s/%s", (int)n, p, s->bin);
+        if (n > 0 && w > 0 && (size_t)w < sizeof cand && access(cand, X_OK) == 0) {
+            if ((size_t)w >= pathlen) return errbuf_set(err, errlen, "%s: path too long", cand);
+            memcpy(path, cand, (size_t)w + 1);
+            return 0;
+        }
+        p += n;
+        if (*p == ':') p++;
+    }
+    /* Debian puts proxies in /usr/sbin, which a user's PATH often lacks */
+    char sbin[64];
+    snprintf(sbin, sizeof sbin, "/usr/sbin/%s", s->bin);
+    int there = access(sbin, X_OK) == 0;
+    return errbuf_set(err, errlen,
+                      "sidecar %s: %s not found in PATH (install the Debian package %s: "
+                      "apt-get install %s)%s%s%s",
+                      s->name, s->bin, s->package, s->package, there ? "; or add " : "",
+                      there ? "/usr/sbin" : "", there ? " to PATH, where it is" : "");
 }

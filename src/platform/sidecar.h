@@ -1,39 +1,66 @@
 /* sidecar.h: what the local platform needs to know to run a sidecar proxy
  * next to each replica's app container: one descriptor per kind, looked up
- * by name in one place (sidecar_find). The table holds only "none" now;
- * issue #12 adds haproxy and nginx.
+ * by name in one place (sidecar_find): "none", "haproxy" (sidecar_haproxy.c)
+ * and "nginx" (sidecar_nginx.c).
+ *
+ * Traffic flows as in a mesh: a replica's sidecar listens on its inbound
+ * port (what callers of the node are sent to) and forwards to its own app;
+ * it also listens on one egress port per backend service of the node (the
+ * app's -backends point there) and balances those calls over the backend's
+ * replicas' inbound ports (their sidecars). Upstream connections are kept
+ * alive and reused; the proxy logs nothing but errors (to stderr), runs one
+ * worker thread in the foreground (the platform supervises it) and keeps
+ * its config and state under ctx->dir.
  *
  * How to add a sidecar: write sidecar_<name>.c with its config writer and
  * argv builder (and nothing else), add one line to sidecar_table in
- * sidecar.c naming them, its Debian package and its metrics path. The local
- * platform then starts it as one more supervised child (base/child.h) per
- * replica, lists it as one more container of that replica (platform.h), and
- * the sampler and the scraper pick it up from there. */
+ * sidecar.c naming them, its binary, its Debian package and its metrics
+ * path. The local platform then starts it as one more supervised child
+ * (base/child.h) per replica, lists it as one more container of that
+ * replica (platform.h), and the sampler and the scraper pick it up from
+ * there. */
 #ifndef MESHPERF_SIDECAR_H
 #define MESHPERF_SIDECAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* One backend service of the node, as its sidecar's egress listener. */
+struct sidecar_egress {
+    const char *name;             /* the backend's "node-B" (a config-safe label) */
+    int port;                     /* the egress listener, 127.0.0.1:port */
+    const char *const *upstreams; /* the backend replicas' inbound "127.0.0.1:P" */
+    size_t nupstreams;
+};
 
 /* Where a sidecar of one replica sits, given to its writers. */
 struct sidecar_ctx {
-    const char *pod;      /* "node-N-0" */
-    const char *app_addr; /* the app container, "127.0.0.1:PORT" */
-    int listen_port;      /* where the sidecar listens (chosen by the platform) */
-    int metrics_port;     /* where it serves metrics_path; 0: none */
-    const char *dir;      /* a directory of its own for config and state */
+    const char *pod;                     /* "node-N-<hash>-<suffix>" */
+    const char *bin;                     /* the proxy binary, a path (sidecar_locate) */
+    const char *app_addr;                /* the app container, "127.0.0.1:PORT" */
+    int listen_port;                     /* inbound listener (chosen by the platform) */
+    int metrics_port;                    /* where it serves metrics_path; 0: none */
+    const char *dir;                     /* a directory of its own for config and state */
+    const struct sidecar_egress *egress; /* one per distinct backend, config order */
+    size_t negress;
+    /* TLS between sidecars (issue #12, platform/pki.c): the paths of this
+     * pod's certificate and key and of the CA; NULL = plain HTTP (now). */
+    const char *cert_path, *key_path, *ca_path;
+    bool mtls; /* with TLS: ask for and verify client certificates */
 };
 
 struct sidecar {
     const char *name;    /* the container name, and what a config asks for */
-    const char *package; /* the Debian package that provides the binary; NULL: none */
+    const char *bin;     /* the executable looked up in PATH; NULL: none */
+    const char *package; /* the Debian package that provides bin; NULL: none */
     /* Write its configuration under ctx->dir. 0, or -1 with err. NULL: none. */
     int (*write_config)(const struct sidecar_ctx *ctx, char *err, size_t errlen);
-    /* Fill argv (argv[0] a path, NULL-terminated, at most argvlen entries;
-     * strings in buf, bufsz bytes). 0, or -1 with err. NULL: nothing to
-     * run. */
+    /* Fill argv (argv[0] = ctx->bin, NULL-terminated, at most argvlen
+     * entries; strings in buf, bufsz bytes). 0, or -1 with err. NULL:
+     * nothing to run. */
     int (*argv)(const struct sidecar_ctx *ctx, char **argv, size_t argvlen, char *buf, size_t bufsz,
                 char *err, size_t errlen);
-    const char *metrics_path; /* e.g. "/metrics" on metrics_port; NULL: none */
+    const char *metrics_path; /* Prometheus text on metrics_port, e.g. "/metrics"; NULL: none */
 };
 
 /* The descriptor called name (borrowed, static), or NULL with one line in
@@ -42,5 +69,12 @@ const struct sidecar *sidecar_find(const char *name, char *err, size_t errlen);
 
 /* Does s run a process? 0 for "none". */
 int sidecar_runs(const struct sidecar *s);
+
+/* Find s->bin in $PATH (no other place: what PATH hides is missing) and
+ * write its path into path. 0 (also for "none": path ""), or -1 with one
+ * line in err naming the Debian package to install, e.g.
+ *   "sidecar haproxy: haproxy not found in PATH (install the Debian
+ *    package haproxy: apt-get install haproxy)". */
+int sidecar_locate(const struct sidecar *s, char *path, size_t pathlen, char *err, size_t errlen);
 
 #endif

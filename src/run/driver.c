@@ -631,8 +631,9 @@ static int driver_up(struct driver *d, char *e, size_t elen)
 {
     const struct config *cfg = d->cfg;
     size_t nn = topology_count(cfg->topo);
-    progress_note(d->prog, "starting %zu node%s x %d replica%s (local, namespace %s)", nn,
-                  nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns);
+    progress_note(d->prog, "starting %zu node%s x %d replica%s (local, namespace %s, sidecar %s)",
+                  nn, nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns,
+                  cfg->sidecar ? cfg->sidecar : "none");
     d->plat = platform_open("local", e, elen);
     if (!d->plat) return -1;
     struct platform_opts po = {
@@ -643,7 +644,9 @@ static int driver_up(struct driver *d, char *e, size_t elen)
         .cancel = &d->interrupted,
         .on_note = driver_on_note,
         .on_note_arg = d,
-        .local = {.serve_bin = d->o->serve_bin, .log_dir = d->log_dir[0] ? d->log_dir : NULL},
+        .local = {.serve_bin = d->o->serve_bin,
+                  .log_dir = d->log_dir[0] ? d->log_dir : NULL,
+                  .sidecar = cfg->sidecar},
     };
     return platform_up(d->plat, cfg->topo, &po, e, elen);
 }

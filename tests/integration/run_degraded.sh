@@ -41,9 +41,9 @@ spawn stop env MESHPERF_IT_MARK="$RUN_MARK" "$MESHPERF" run --pause 0 --results 
 if wait_file_match "$T/stop.log" '^\[1/2\] frozen: 100 qps' 30; then
     # into the test: node-0 has served 100 requests (~1 s of it), a
     # readiness check rather than a fixed sleep
-    wait_pod_requests node-0-0 100 20
-    victim=$(pod_pid node-0-0)
-    expect_match "found node-0-0's pid" "$victim" '^[0-9]+$'
+    wait_pod_requests node-0 100 20
+    victim=$(pod_pid node-0)
+    expect_match "found node-0's pid" "$victim" '^[0-9]+$'
     kill -STOP $victim
     sleep 3 # the freeze itself (what is measured, not a synchronisation)
     kill -CONT $victim

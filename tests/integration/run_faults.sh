@@ -40,15 +40,15 @@ JSON
 spawn kill env MESHPERF_IT_MARK="$RUN_MARK" "$MESHPERF" run --pause 0 --results "$T/r1" "$T/kill.json"
 if wait_file_match "$T/kill.log" '^\[1/2\] killed: 50 qps' 20; then
     sleep 1 # let the load run a while (not synchronisation: the kill lands mid-test either way)
-    victim=$(pod_pid node-3-0)
-    expect_match "found node-3-0's pid" "$victim" '^[0-9]+$'
+    victim=$(pod_pid node-3)
+    expect_match "found node-3's pid" "$victim" '^[0-9]+$'
     kill -KILL $victim
 fi
 wait_gone "$PID_kill" 30
 wait "$PID_kill"; rc=$?
 expect_eq "node killed: exit 1" "$rc" 1
 log=$(cat "$T/kill.log")
-expect_match "node named with how it died" "$log" "node 3 \(pod node-3-0, pid [0-9]+\) killed by signal 9 \(Killed\) during test killed"
+expect_match "node named with how it died" "$log" "node 3 \(pod node-3$POD_TAIL, pid [0-9]+\) killed by signal 9 \(Killed\) during test killed"
 expect_match "remaining tests skipped" "$log" "skipping the remaining tests"
 ts=$(ls "$T/r1/killed" 2>/dev/null)
 f="$T/r1/killed/$ts/fortio.json"
@@ -67,7 +67,7 @@ spawn int env MESHPERF_IT_MARK="$RUN_MARK" "$MESHPERF" run --pause 0 --results "
 if wait_file_match "$T/int.log" '^\[1/2\] long: 50 qps' 20; then
     # some load first, so the partial result has data: node-0 has served
     # 20 requests (0.4 s of the 50 qps test), not a fixed sleep
-    wait_pod_requests node-0-0 20 20
+    wait_pod_requests node-0 20 20
     kill -INT "$PID_int"
 fi
 wait_gone "$PID_int" 20
@@ -111,7 +111,7 @@ check "SIGTERM: no serve process left" no_marked_left 5
 # so its "/" answers 500 (exec keeps the pid, PDEATHSIG and all).
 cat >"$T/serve-wrap" <<SH
 #!/bin/sh
-if [ "\$MESHPERF_POD" = node-3-0 ]; then exec "$MESHPERF" "\$@" -backends dead=http://127.0.0.1:9; fi
+case "\$MESHPERF_POD" in node-3-*) exec "$MESHPERF" "\$@" -backends dead=http://127.0.0.1:9 ;; esac
 exec "$MESHPERF" "\$@"
 SH
 chmod +x "$T/serve-wrap"
@@ -120,7 +120,7 @@ MESHPERF_IT_MARK=$RUN_MARK "$MESHPERF" run --pause 0 --serve-bin "$T/serve-wrap"
 rc=$?
 expect_eq "connectivity: exit 1" "$rc" 1
 expect_match "connectivity: node 3 named" "$(cat "$T/err5")" \
-    "connectivity check: node 3 \(pod node-3-0, 127\.0\.0\.1:[0-9]+\): 2 of 2 requests failed \(code 500: 2\)"
+    "connectivity check: node 3 \(pod node-3$POD_TAIL, 127\.0\.0\.1:[0-9]+\): 2 of 2 requests failed \(code 500: 2\)"
 check "connectivity: no load ran" test ! -e "$T/r5/killed"
 check "connectivity: no serve process left" no_marked_left 5
 sed 's|"url": "http://service-0:9080/", "qps": "50", "t": "4s"|"url": "http://service-3:9080/?status=503", "qps": "50", "t": "4s"|' \
@@ -138,6 +138,6 @@ MESHPERF_IT_MARK=$RUN_MARK "$MESHPERF" run --pause 0 --serve-bin /bin/false --re
 rc=$?
 expect_eq "bad serve binary: exit 1" "$rc" 1
 expect_match "bad serve binary: the first node named" "$(cat "$T/err7")" \
-    "node 3 \(pod node-3-0\): exited with status 1 before listening"
+    "node 3 \(pod node-3$POD_TAIL\): exited with status 1 before listening"
 check "bad serve binary: no process left" no_marked_left 5
 done_testing

@@ -25,7 +25,7 @@ expect_eq "RequestedDuration 10s" "$(jq -r .RequestedDuration "$f")" "10s"
 expect_eq "400 connections (Fortio NumThreads)" "$(jq -r .NumThreads "$f")" "400"
 expect_range "ActualQPS near 500" "$(jq -r .ActualQPS "$f")" 425 505
 expect_eq "no errors" "$(jq -r '[.RetCodes | to_entries[] | select(.key != "200") | .value] | add // 0' "$f")" "0"
-expect_match "namespace tls-e2e in the memory CSV" "$(sed -n 2p "$d/memory_working_set_MiB.csv")" '^app,tls-e2e,node-0-0,'
+expect_match "namespace tls-e2e in the memory CSV" "$(sed -n 2p "$d/memory_working_set_MiB.csv")" "^app,tls-e2e,node-0$POD_TAIL,"
 # prometheus is installed and the config has metrics but no say on where:
 # a local Prometheus evaluates them (issue #5's default). No Envoy runs
 # here, so every query is empty: header-only CSVs and a warning naming each.

@@ -57,7 +57,7 @@ expect_match "load: names the cause" "$(cat "$T/load.err")" \
     "^meshperf load: connect 127\.0\.0\.1:9999: Cannot assign requested address \(no local port left for a new connection: the ephemeral ports of net\.ipv4\.ip_local_port_range are all in use\)$"
 expect_eq "run: exit 1" "$(cat "$T/run.rc")" 1
 expect_match "run: the node and the cause named" "$(cat "$T/run.err")" \
-    "node [01] \(pod node-[01]-0\): exited with status 1 before listening; last output: .*listen 127\.0\.0\.1:0: Address already in use \(no local port left: the ephemeral ports of net\.ipv4\.ip_local_port_range are all in use\)"
+    "node [01] \(pod node-[01]$POD_TAIL\): exited with status 1 before listening; last output: .*listen 127\.0\.0\.1:0: Address already in use \(no local port left: the ephemeral ports of net\.ipv4\.ip_local_port_range are all in use\)"
 check "run: no test ran" test ! -e "$T/r/t"
 check "no serve process left" no_marked_left 5
 done_testing

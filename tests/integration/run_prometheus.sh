@@ -40,15 +40,21 @@ check "local: no prometheus or serve process left" no_marked_left 5
 d="$T/r1/p/$(ls "$T/r1/p" 2>/dev/null)"
 expect_eq "local: ingress_rate header" "$(head -1 "$d/ingress_rate.csv")" \
     "metric.kubernetes_pod_name,timestamp,ingress_rate,normalized_ts"
-expect_eq "local: ingress_rate pods" "$(tail -n +2 "$d/ingress_rate.csv" | cut -d, -f1 | sort -u | tr '\n' ' ')" "node-0-0 node-1-0 "
-for pod in node-0-0 node-1-0; do
+pods=$(tail -n +2 "$d/ingress_rate.csv" | cut -d, -f1 | sort -u | tr '\n' ' ')
+expect_match "local: ingress_rate pods" "$pods" "^node-0$POD_TAIL node-1$POD_TAIL \$"
+for pod in $pods; do
     expect_range "local: $pod peak ingress rate ~ 100/s" \
         "$(awk -F, -v p=$pod '$1==p && $3>m {m=$3} END {print m+0}' "$d/ingress_rate.csv")" 70 130
 done
 expect_eq "local: memory header" "$(head -1 "$d/memory_MB_by_replica_set.csv")" \
     "metric.replica_set,timestamp,memory_MB_by_replica_set,normalized_ts"
+# the original's label_replace "(node-.*)-.*" keeps the Deployment's
+# replica set: node-0-<template hash>, as on a cluster
+expect_match "local: replica sets" \
+    "$(tail -n +2 "$d/memory_MB_by_replica_set.csv" | cut -d, -f1 | sort -u | tr '\n' ' ')" \
+    "^node-0-[bcdfghjklmnpqrstvwxz2456789]{10} node-1-[bcdfghjklmnpqrstvwxz2456789]{10} \$"
 expect_range "local: node-0 memory MiB plausible" \
-    "$(awk -F, '$1=="node-0" {print $3; exit}' "$d/memory_MB_by_replica_set.csv")" 1 1000
+    "$(awk -F, '$1 ~ /^node-0-/ {print $3; exit}' "$d/memory_MB_by_replica_set.csv")" 1 1000
 check "local: no CSV for the broken metric" test ! -e "$d/broken.csv"
 expect_eq "local: errors.json names the metric" "$(jq -r '.[0].metric' "$d/errors.json")" "broken"
 expect_eq "local: errors.json kind" "$(jq -r '.[0].kind' "$d/errors.json")" "query"

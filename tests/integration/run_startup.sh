@@ -70,7 +70,7 @@ fi
 wait "$PID_mute"; rc=$?
 expect_eq "stdout closed: exit 1" "$rc" 1
 expect_match "stdout closed: the node named" "$(cat "$T/mute.log")" \
-    "node 0 \(pod node-0-0\): closed its stdout before listening"
+    "node 0 \(pod node-0$POD_TAIL\): closed its stdout before listening"
 check "stdout closed: the node process is gone" no_marked_left 5
 check "stdout closed: no load ran" test ! -e "$T/r2/t1/"*/fortio.json
 done_testing

@@ -227,6 +227,12 @@ static void test_defaults(void **state)
     assert_int_equal(c->nmetrics, 0);
     assert_string_equal(c->ns, "tls-e2e");
     assert_null(c->load_generator);
+    assert_null(c->sidecar); /* not given: none */
+    config_free(c);
+
+    c = must_parse("{\"backends_map\": {\"0\": []}, \"load_tests\": [{\"test_name\": \"d\"}],"
+                   " \"meshperf\": {\"sidecar\": \"haproxy\"}}");
+    assert_string_equal(c->sidecar, "haproxy"); /* the name is checked by the command */
     config_free(c);
 
     c = must_parse("{\"backends_map\": {\"0\": []}, \"IsmTLSEnabled\": true,"
