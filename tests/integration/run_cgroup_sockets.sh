@@ -2,7 +2,7 @@
 # Its cgroup working set (what `meshperf run` records, as cAdvisor would)
 # exceeds its RSS by about its socket buffers, which RSS cannot see.
 #
-# A run's node-0-0 (`meshperf serve`) gets 2,000 keep-alive connections,
+# A run's first pod of node-0 (`meshperf serve`) gets 2,000 keep-alive connections,
 # each sending 32 KiB of pipelined `GET /?delay=10s` requests: serve holds
 # the first one for 10 s and reads nothing more meanwhile, so ~34 KiB per
 # connection waits in its receive queue. At one moment the test reads the
@@ -49,9 +49,10 @@ if grep -q '^note: cgroups' "$T/run.log"; then
     done_testing
     exit
 fi
-pid=$(pod_pid node-0-0 | head -1)
+pid=$(pod_pid node-0 | head -1)
+pod=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^MESHPERF_POD=//p')
 port=$(ss -Hltnp 2>/dev/null | awk -v p="pid=$pid," 'index($0, p) { sub(/.*:/, "", $4); print $4; exit }')
-check "node-0-0 found (pid $pid, port $port)" test -n "$pid" -a -n "$port"
+check "node-0's first pod found ($pod, pid $pid, port $port)" test -n "$pid" -a -n "$port" -a -n "$pod"
 
 ulimit -n $((NCONN + 256)) 2>/dev/null
 spawn hold python3 "$T/hold.py" "$port" "$NCONN"
@@ -82,7 +83,7 @@ d="$T/r/held/$(ls "$T/r/held" 2>/dev/null)"
 expect_eq "measured from its cgroup" "$(jq -r '.[0].source' "$d/sources.json" 2>/dev/null)" \
     "$(jq -r '.[0].source' "$d/sources.json" 2>/dev/null | grep '^cgroup-v')"
 # the first working set recorded after the moment (samples every 200 ms)
-ws=$(awk -F, -v t="$now" 'NR > 1 && $3 == "node-0-0" && $4 >= t {
+ws=$(awk -F, -v t="$now" -v pod="$pod" 'NR > 1 && $3 == pod && $4 >= t {
         dt = $4 - t
         if (best == "" || dt < best) { best = dt; v = $5 } }
     END { if (best != "" && best < 1) print v }' "$d/container_memory_working_set_bytes.csv")
