@@ -2,7 +2,7 @@
  *
  * A container-like view of local processes, so that the same PromQL (and
  * the same report) works locally and on a cluster. The driver registers
- * each process it started with Kubernetes-style labels (pod=node-0-0,
+ * each process it started with Kubernetes-style labels (pod=node-0-<hash>-<suffix>,
  * container=app, namespace=...); processes that share all three labels form
  * one "container" whose values are summed, like a cgroup. Per container the
  * sampler reads, when its processes run in a cgroup meshperf made for the

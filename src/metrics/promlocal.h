@@ -48,8 +48,9 @@
 /* One scrape target of job PROMLOCAL_JOB_SERVE and its labels. All strings
  * are borrowed for the call only. */
 struct promlocal_target {
-    const char *addr;       /* "127.0.0.1:PORT" (host:port, scraped at /metrics) */
-    const char *pod;        /* "node-N-<replica>"; also kubernetes_pod_name */
+    const char *addr; /* "127.0.0.1:PORT" (host:port, scraped at /metrics) */
+    const char
+        *pod; /* "node-N-<template hash>-<suffix>" (platform_pod_name); also kubernetes_pod_name */
     const char *container;  /* NULL: "app" */
     const char *namespace_; /* the config's namespace; NULL: no label */
     const char *job;        /* NULL: PROMLOCAL_JOB_SERVE */
