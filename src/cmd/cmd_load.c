@@ -283,23 +283,12 @@ static int load_opts(const struct load_args *a, struct loadgen_opts *o, char **p
     return EXIT_OK;
 }
 
-/* Requests of the lateness histogram (µs) at DEGRADED_LATE_US or later. */
-static uint64_t late_far(const struct hist *h)
-{
-    uint64_t n = 0;
-    struct hist_iter it;
-    if (!h) return 0;
-    hist_iter_init(&it, h);
-    while (hist_iter_next(&it))
-        if (it.from >= DEGRADED_LATE_US) n += it.count;
-    return n;
-}
-
 /* One line on stderr when the run did not deliver the asked rate. */
 static void warn_degraded(const struct loadgen_opts *o, const struct loadgen_result *r)
 {
     if (r->stopped) return;
-    struct degraded_in in = {o->qps, r->actual_qps, r->requests, late_far(r->lateness), r->unsent};
+    struct degraded_in in = {o->qps, r->actual_qps, r->requests,
+                             hist_count_from(r->lateness, DEGRADED_LATE_US), r->unsent};
     char why[256];
     if (degraded_check(&in, DEGRADED_TOLERANCE_DEFAULT, why, sizeof why))
         fprintf(stderr, "meshperf load: the asked rate was not delivered: %s\n", why);

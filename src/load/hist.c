@@ -216,6 +216,17 @@ uint64_t hist_count(const struct hist *h)
     return h->total;
 }
 
+uint64_t hist_count_from(const struct hist *h, int64_t from)
+{
+    uint64_t n = 0;
+    struct hist_iter it;
+    if (!h) return 0;
+    hist_iter_init(&it, h);
+    while (hist_iter_next(&it))
+        if (it.from >= from) n += it.count;
+    return n;
+}
+
 uint64_t hist_clamped(const struct hist *h)
 {
     return h->clamped;

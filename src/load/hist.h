@@ -50,6 +50,11 @@ double hist_stddev(const struct hist *h); /* population stddev, from exact sums 
  * below hist_min nor above hist_max). 0 when empty. */
 int64_t hist_percentile(const struct hist *h, double p);
 
+/* Values recorded in the buckets that start at from or later (so to the
+ * histogram's precision: a bucket straddling from is left out). 0 for a
+ * NULL h. */
+uint64_t hist_count_from(const struct hist *h, int64_t from);
+
 /* Walk the non-empty buckets in increasing value order:
  *   struct hist_iter it; hist_iter_init(&it, h);
  *   while (hist_iter_next(&it)) use(it.from, it.to, it.count);

@@ -30,18 +30,6 @@ static struct runner_job *inproc_job_new(struct runner *r, const struct runner_s
     return &j->base;
 }
 
-/* Requests of the lateness histogram (µs) at DEGRADED_LATE_US or later. */
-static uint64_t inproc_late_far(const struct hist *h)
-{
-    uint64_t n = 0;
-    if (!h) return 0;
-    struct hist_iter it;
-    hist_iter_init(&it, h);
-    while (hist_iter_next(&it))
-        if (it.from >= DEGRADED_LATE_US) n += it.count;
-    return n;
-}
-
 static int inproc_fill(const struct loadgen_opts *lo, const struct loadgen_result *lr,
                        struct runner_result *out)
 {
@@ -58,7 +46,7 @@ static int inproc_fill(const struct loadgen_opts *lo, const struct loadgen_resul
         out->codes[i] = (struct runner_code){lr->codes[i].code, lr->codes[i].count};
     out->ncodes = lr->ncodes;
     out->late = lr->late;
-    out->late_far = inproc_late_far(lr->lateness);
+    out->late_far = hist_count_from(lr->lateness, DEGRADED_LATE_US);
     out->unsent = lr->unsent;
     out->stopped = lr->stopped;
     return 0;

@@ -91,6 +91,23 @@ static void check_percentiles(const char *name, int64_t *v, size_t n)
 
 #define N 100000
 
+/* hist_count_from: whole buckets at or above a value; NULL counts 0. */
+static void test_count_from(void **state)
+{
+    (void)state;
+    struct hist *h = hist_new(1, 60000000, 3);
+    assert_non_null(h);
+    hist_record_n(h, 500, 7);     /* 0.5 ms late */
+    hist_record_n(h, 99000, 5);   /* just under 100 ms */
+    hist_record_n(h, 150000, 3);  /* 150 ms */
+    hist_record_n(h, 2000000, 2); /* 2 s */
+    assert_int_equal(hist_count_from(h, 100000), 5);
+    assert_int_equal(hist_count_from(h, 1), 17);
+    assert_int_equal(hist_count_from(h, 3000000), 0);
+    assert_int_equal(hist_count_from(NULL, 1), 0);
+    hist_free(h);
+}
+
 static void test_uniform(void **state)
 {
     int64_t *v = malloc(N * sizeof *v);
@@ -562,11 +579,12 @@ static void test_empty_and_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uniform), cmocka_unit_test(test_log_uniform),
-        cmocka_unit_test(test_bimodal), cmocka_unit_test(test_adversarial),
-        cmocka_unit_test(test_clamped), cmocka_unit_test(test_merge),
-        cmocka_unit_test(test_moments), cmocka_unit_test(test_iter),
-        cmocka_unit_test(test_layouts), cmocka_unit_test(test_empty_and_args),
+        cmocka_unit_test(test_count_from),     cmocka_unit_test(test_uniform),
+        cmocka_unit_test(test_log_uniform),    cmocka_unit_test(test_bimodal),
+        cmocka_unit_test(test_adversarial),    cmocka_unit_test(test_clamped),
+        cmocka_unit_test(test_merge),          cmocka_unit_test(test_moments),
+        cmocka_unit_test(test_iter),           cmocka_unit_test(test_layouts),
+        cmocka_unit_test(test_empty_and_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
