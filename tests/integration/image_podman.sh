@@ -99,4 +99,9 @@ expect_eq "the container's process runs as uid 65532" "$(awk '/^Uid:/ {print $2}
 expect_match "meshperf serve exec'd meshperf-serve beside it in the image" "$(readlink "/proc/$pid/exe" 2>/dev/null)" \
     "/usr/local/bin/meshperf-serve$"
 check "the container stops" timeout 60 podman stop -t 10 "$NAME"
+# The working directory is the user's (run writes ./results there), and
+# OpenSSL works in the image: `meshperf certs` writes a CA and a node key.
+# shellcheck disable=SC2086
+check "meshperf certs writes into the home directory as the user" \
+    timeout 60 podman run --rm --pull=never --name "$NAME-probe1" --network none $flags "$IMG" certs -o pki -nodes 1
 done_testing
