@@ -5,6 +5,9 @@
 # it needs no network and no base image:
 #
 #   make image                       # podman, else docker; IMAGE=... to name it
+#
+# which is, by hand:
+#   scripts/image-rootfs.sh build build/image
 #   podman build -t localhost/meshperf:latest -f Dockerfile build/image
 #
 # The context is build/image (rootfs/ and home/), not the repository.

@@ -70,7 +70,7 @@ flags="" works=0 why="" i=0
 for c in "${configs[@]}"; do
     i=$((i + 1))
     # shellcheck disable=SC2086
-    out=$(timeout 60 podman run --rm --pull=never --name "$NAME-probe$i" --network host $c "$IMG" --version 2>&1)
+    out=$(timeout 30 podman run --rm --pull=never --name "$NAME-probe$i" --network host $c "$IMG" --version 2>&1)
     if [[ "$out" == meshperf* ]]; then flags=$c works=1; break; fi
     why=$(tail -1 <<<"$out")
 done
@@ -89,7 +89,7 @@ if ! timeout 60 podman run -d --pull=never --name "$NAME" --network host $flags 
     done_testing
     exit
 fi
-wait_http "http://127.0.0.1:$port/health" 60
+wait_http "http://127.0.0.1:$port/health" 60 || echo "# podman logs: $(podman logs "$NAME" 2>&1 | tail -3 | tr '\n' ' ')"
 expect_eq "meshperf serve in the image answers /health" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/health")" 200
 expect_eq "GET / (no backends) answers 200" \
