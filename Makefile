@@ -11,6 +11,7 @@
 #   make fuzz         libFuzzer targets in build/fuzz/ (clang)
 #   make format       clang-format every source file
 #   make format-check list files that clang-format would change (exit 1 if any)
+#   make image        the container image from this build (podman, else docker; IMAGE=name:tag)
 
 PKGS       := libcurl jansson openssl cairo fontconfig
 SERVE_PKGS := jansson openssl
@@ -43,7 +44,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FMT_SRC   = $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c fuzz/*.c)
 
-.PHONY: all check unit fuzz fuzz-targets format format-check clean
+.PHONY: all check unit fuzz fuzz-targets format format-check clean image
 all: $(BUILD)/meshperf $(BUILD)/meshperf-serve
 
 $(BUILD)/obj/%.o: src/%.c
@@ -88,6 +89,16 @@ format:
 format-check:
 	@bad=$$(for f in $(FMT_SRC); do clang-format --dry-run -Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "format-check: clang-format would change:" $$bad; exit 1; fi
+
+# The container image (Dockerfile, FROM scratch): scripts/image-rootfs.sh
+# assembles $(BUILD)/image from the binaries and the libraries they load, so
+# the build needs no network. IMAGE defaults to render.h's default image.
+CONTAINER ?= $(shell command -v podman || command -v docker)
+IMAGE     ?= $(or $(shell sed -n 's/^\#define RENDER_DEFAULT_IMAGE *"\(.*\)".*/\1/p' src/platform/render.h),localhost/meshperf:latest)
+image: all
+	@test -n "$(CONTAINER)" || { echo "make image: neither podman nor docker found (apt-get install podman)" >&2; exit 2; }
+	scripts/image-rootfs.sh $(BUILD) $(BUILD)/image
+	$(CONTAINER) build -t $(IMAGE) -f Dockerfile $(BUILD)/image
 
 clean:
 	rm -rf build
