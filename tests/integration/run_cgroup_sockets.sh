@@ -9,13 +9,14 @@
 # connections, each sending 32 KiB of pipelined `GET /?delay=10s`
 # requests: serve holds the first one for 10 s and reads nothing more
 # meanwhile, so ~34 KiB per connection waits in its receive queue;
-# haproxy reads up to one buffer (16 KiB) of each, forwards the first request
-# to the app (one more connection each, held 10 s) and leaves the rest
-# queued (a partly read skb stays charged whole). At one moment the test reads the holder's RSS (/proc/PID/status
-# VmRSS) and its sockets' charged memory (`ss -tm`: rmem_alloc +
-# wmem_queued + forward_alloc, summed over every established socket of
-# the holder's pid), once it has accepted them all; after the run it takes
-# the holder's first working set recorded after that moment from
+# haproxy reads up to one buffer (16 KiB) of each, forwards the first
+# request to the app (one more connection each, held 10 s) and leaves the
+# rest queued (a partly read skb stays charged whole). At one moment the
+# test reads the holder's RSS (/proc/PID/status VmRSS) and its sockets'
+# charged memory (`ss -tm`: rmem_alloc + wmem_queued + forward_alloc,
+# summed over every established socket of the holder's pid), once it has
+# accepted them all; after the run it takes the holder's first working
+# set recorded after that moment from
 # container_memory_working_set_bytes.csv.
 # Checked: working set - RSS lies within [0.7, 1.3] x socket memory + 16
 # MiB (slab for 2,000-4,000 sockets and files, less shared library pages
