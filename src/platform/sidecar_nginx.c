@@ -10,11 +10,25 @@
  * HTTP/1.1 with the Connection header cleared, as keep-alive to upstreams
  * needs: server on listen_port -> upstream "app" (the replica's app); per
  * backend service B a server on its egress port -> upstream "B" (B's
- * replicas' inbound listeners, round-robin). On metrics_port: /metrics is
- * Prometheus text built from stub_status' variables (connections active,
- * reading, writing, waiting: gauges), /stub_status the module's own page
- * (accepted, handled, requests), /health 200. It runs as `nginx -e stderr
- * -p <dir>/ -c <dir>/nginx.conf`. */
+ * replicas' inbound listeners, round-robin). It runs as `nginx -e stderr
+ * -p <dir>/ -c <dir>/nginx.conf`.
+ *
+ * On metrics_port: /stub_status the module's own page (accepted, handled,
+ * requests), /health 200, and /metrics, Prometheus text:
+ * nginx_connections_{active,reading,writing,waiting} (gauges) and
+ * nginx_http_requests_total (counter). stub_status' variables are only the
+ * four gauges; its request count is on its page alone, and nginx has no
+ * other request counter without extra modules (no njs, no VTS). So
+ * /metrics is an SSI template, <dir>/metrics.ssi (the SSI module is built
+ * in every Debian flavour, nginx-light included): it includes the
+ * stub_status page into a variable (an internal location proxying to this
+ * server's /stub_status: SSI's `set` takes only proxied bodies), takes the
+ * third number after "accepts handled requests" with an `if` regex, and
+ * echoes it as the counter (omitted if the page does not match, never a
+ * made-up 0), and echoes the gauges' variables. The counter is stub_status'
+ * own: every request nginx took on any of its listeners, inbound, egress
+ * and this one (each scrape of /metrics adds two: itself and its
+ * subrequest). */
 #include "platform/sidecar_nginx.h"
 
 #include <errno.h>
@@ -89,23 +103,39 @@ static int nginx_text(const struct sidecar_ctx *c, struct buf *b)
                         "        listen 127.0.0.1:%d;\n"
                         "        location = /metrics {\n"
                         "            default_type \"text/plain; version=0.0.4\";\n"
-                        "            return 200 \"# TYPE nginx_connections_active gauge\\n"
-                        "nginx_connections_active $connections_active\\n"
-                        "# TYPE nginx_connections_reading gauge\\n"
-                        "nginx_connections_reading $connections_reading\\n"
-                        "# TYPE nginx_connections_writing gauge\\n"
-                        "nginx_connections_writing $connections_writing\\n"
-                        "# TYPE nginx_connections_waiting gauge\\n"
-                        "nginx_connections_waiting $connections_waiting\\n\";\n"
+                        "            ssi on;\n"
+                        "            ssi_types *;\n"
+                        "            alias %s/metrics.ssi;\n"
+                        "        }\n"
+                        "        location = /stub_status.ssi {\n"
+                        "            internal;\n"
+                        "            proxy_pass http://127.0.0.1:%d/stub_status;\n"
                         "        }\n"
                         "        location = /stub_status { stub_status; }\n"
                         "        location = /health { return 200 \"ok\\n\"; }\n"
                         "        location / { return 404; }\n"
                         "    }\n",
-                        c->metrics_port);
+                        c->metrics_port, c->dir, c->metrics_port);
     if (rc == 0) rc = buf_puts(b, "}\n");
     return rc;
 }
+
+/* The /metrics template (see the top of this file). SSI keeps the
+ * backslashes of a quoted value, so the regex reads as written. */
+static const char nginx_metrics_ssi[] =
+    "<!--# include virtual=\"/stub_status.ssi\" set=\"stub\" -->"
+    "<!--# if expr=\"$stub = /accepts handled requests\\s+\\d+\\s+\\d+\\s+(\\d+)/\" -->"
+    "# TYPE nginx_http_requests_total counter\n"
+    "nginx_http_requests_total <!--# echo var=\"1\" -->\n"
+    "<!--# endif -->"
+    "# TYPE nginx_connections_active gauge\n"
+    "nginx_connections_active <!--# echo var=\"connections_active\" -->\n"
+    "# TYPE nginx_connections_reading gauge\n"
+    "nginx_connections_reading <!--# echo var=\"connections_reading\" -->\n"
+    "# TYPE nginx_connections_writing gauge\n"
+    "nginx_connections_writing <!--# echo var=\"connections_writing\" -->\n"
+    "# TYPE nginx_connections_waiting gauge\n"
+    "nginx_connections_waiting <!--# echo var=\"connections_waiting\" -->\n";
 
 int sidecar_nginx_config(const struct sidecar_ctx *ctx, char *err, size_t errlen)
 {
@@ -115,6 +145,12 @@ int sidecar_nginx_config(const struct sidecar_ctx *ctx, char *err, size_t errlen
     snprintf(path, sizeof path, "%s/tmp", ctx->dir);
     if (mkdir(path, 0700) < 0 && errno != EEXIST)
         return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+    if (ctx->metrics_port > 0) {
+        snprintf(path, sizeof path, "%s/metrics.ssi", ctx->dir);
+        if (atomicfile_write(path, nginx_metrics_ssi, sizeof nginx_metrics_ssi - 1, err, errlen) <
+            0)
+            return -1;
+    }
     struct buf b;
     buf_init(&b, NGINX_CFG_MAX);
     snprintf(path, sizeof path, "%s/nginx.conf", ctx->dir);

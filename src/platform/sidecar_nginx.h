@@ -5,8 +5,9 @@
 
 #include "platform/sidecar.h"
 
-/* Write <ctx->dir>/nginx.conf and make <ctx->dir>/tmp (see sidecar_nginx.c).
- * 0 or -1 with err. */
+/* Write <ctx->dir>/nginx.conf (and, with a metrics port, the /metrics
+ * template <ctx->dir>/metrics.ssi) and make <ctx->dir>/tmp (see
+ * sidecar_nginx.c). 0 or -1 with err. */
 int sidecar_nginx_config(const struct sidecar_ctx *ctx, char *err, size_t errlen);
 
 /* `<bin> -e stderr -p <dir>/ -c <dir>/nginx.conf` into argv (strings in

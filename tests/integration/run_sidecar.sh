@@ -6,7 +6,8 @@
 # the memory and CPU CSVs under container="<proxy>" for every pod), and no
 # process is left, also after SIGINT. With a local Prometheus, every proxy
 # is a target that is up, and the original's label_replace groups its pods
-# by replica set. A proxy missing from PATH: one line
+# by replica set; nginx's /metrics carries its request counter
+# (nginx_http_requests_total). A proxy missing from PATH: one line
 # naming the Debian package, exit 2, nothing started.
 # limit: 300
 . "$(dirname "$0")/../lib.sh"
@@ -166,6 +167,13 @@ for proxy in haproxy nginx; do
             done
             expect_match "nginx: /metrics is Prometheus text" "$(curl -s "http://127.0.0.1:$mport/metrics")" \
                 '# TYPE nginx_connections_active gauge'
+            # stub_status' request count as a counter (never below what its page said before)
+            seen=$(proxy_requests nginx "$leaf")
+            expect_match "nginx: /metrics has the request counter" "$(curl -s "http://127.0.0.1:$mport/metrics")" \
+                "# TYPE nginx_http_requests_total counter"$'\n'"nginx_http_requests_total [0-9]+"$'\n'
+            expect_range "nginx: nginx_http_requests_total >= stub_status' requests ($seen)" \
+                "$(curl -s "http://127.0.0.1:$mport/metrics" | awk '$1 == "nginx_http_requests_total" { print $2 }')" \
+                "$seen" 100000000
         fi
         kill -INT "$pid"
     fi

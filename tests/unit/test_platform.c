@@ -252,12 +252,17 @@ static void test_sidecar_configs(void **state)
         "upstream node-3 {\n        server 127.0.0.1:3001;\n        server 127.0.0.1:3002;\n",
         "listen 127.0.0.1:4001;\n        location / {\n            proxy_pass http://node-3;",
         "listen 127.0.0.1:1002;",
-        "nginx_connections_active $connections_active",
+        "ssi on;\n            ssi_types *;\n            alias /tmp/test_platform.",
         "location = /stub_status { stub_status; }",
     };
     for (size_t i = 0; i < sizeof gwant / sizeof gwant[0]; i++) {
         if (!strstr(t, gwant[i])) fail_msg("nginx.conf lacks \"%s\":\n%s", gwant[i], t);
     }
+    free(t);
+    t = slurp_file(dir, "metrics.ssi");
+    if (!strstr(t, "nginx_http_requests_total <!--# echo var=\"1\" -->\n") ||
+        !strstr(t, "nginx_connections_active <!--# echo var=\"connections_active\" -->\n"))
+        fail_msg("metrics.ssi lacks the counter or a gauge:\n%s", t);
     free(t);
     assert_int_equal(g->argv(&ctx, argv, 16, buf, sizeof buf, err, sizeof err), 0);
     assert_string_equal(argv[1], "-e");
