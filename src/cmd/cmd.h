@@ -10,5 +10,6 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const struct command {
     {"serve", serve_exec, "the node service: fan-out to backends, echo, /metrics, REST load API"},
     {"report", cmd_report, "charts and a self-contained HTML page from results"},
     {"certs", cmd_certs, "a CA and per-node TLS certificates as PEM files (serve -tls-*)"},
+    {"render", cmd_render, "Kubernetes manifests of the graph for one mesh (appmesh, istio, ...)"},
     {"results", cmd_results, "push, pull or list results in a store (s3://bucket/prefix)"},
     {NULL, NULL, NULL},
 };

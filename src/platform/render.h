@@ -27,11 +27,16 @@
 
 struct config;
 
-#define RENDER_APP_PORT      9080
-#define RENDER_LOADGEN_NAME  "fortio" /* the original's load generator name */
-#define RENDER_LOADGEN_PORT  8080
-#define RENDER_LABEL_RUN     "meshperf.io/run"
-#define RENDER_DEFAULT_IMAGE "localhost/meshperf:latest"
+#define RENDER_APP_PORT       9080
+#define RENDER_LOADGEN_NAME   "fortio" /* the original's load generator name */
+#define RENDER_LOADGEN_PORT   8080
+#define RENDER_LABEL_RUN      "meshperf.io/run"
+#define RENDER_DEFAULT_IMAGE  "localhost/meshperf:latest"
+#define RENDER_DEFAULT_RUN_ID "meshperf"
+#define RENDER_APP_CONTAINER  "app"      /* every workload's container */
+#define RENDER_IMAGE_BINARY   "meshperf" /* the command run in the image (on its PATH) */
+/* The CRD a waypoint needs besides render_required_crds("istio-ambient"). */
+#define RENDER_WAYPOINT_CRD "gateways.gateway.networking.k8s.io"
 
 struct render_opts {
     const char *mesh;      /* "appmesh" | "istio" | "istio-ambient" | "linkerd" | "none" */
@@ -40,7 +45,9 @@ struct render_opts {
     const char *certs_dir; /* with TLS: read the CA and node certificates from here
                             * (pki_write_dir's layout, `meshperf certs`); NULL: make new */
     bool waypoint;         /* istio-ambient: add a waypoint (Gateway, istio-waypoint) */
-    const char *run_id;    /* value of RENDER_LABEL_RUN on every object; NULL: "meshperf" */
+    const char *run_id;    /* value of RENDER_LABEL_RUN on every object (a label value:
+                            * 1..63 of A-Za-z0-9-_. starting and ending alphanumeric);
+                            * NULL: RENDER_DEFAULT_RUN_ID */
 };
 
 /* One object. */
@@ -70,7 +77,10 @@ const char *const *render_required_crds(const char *mesh, size_t *n);
 
 /* Every object of cfg's graph for o->mesh. cfg is borrowed. 0 with *out
  * (free with render_set_free), or -1 with one line in err (unknown mesh,
- * a certs_dir file that cannot be read naming it, out of memory). */
+ * a namespace, image or run id that cannot be used, --waypoint without
+ * istio-ambient, a certs_dir file that cannot be read or is not PEM,
+ * naming it, out of memory). TLS material (Secrets) is rendered only for
+ * appmesh (its Envoys read files); the other meshes issue their own. */
 int render_manifests(const struct config *cfg, const struct render_opts *o, struct render_set **out,
                      char *err, size_t errlen);
 
@@ -78,12 +88,19 @@ int render_manifests(const struct config *cfg, const struct render_opts *o, stru
  * 0, or -1 with err (a write error). */
 int render_write_stream(const struct render_set *s, FILE *f, char *err, size_t errlen);
 
-/* Write one file per object into dir (created if missing):
- * "NN-<kind>-<name>.yaml" in apply order (NN from 00, lower-case kind).
+/* Write one file per object into dir (created if missing; its parent must
+ * exist): "NN-<kind>-<name>.yaml" in apply order (NN from 00, lower-case
+ * kind; Secrets' files 0600). Files of that shape from an earlier render
+ * that this one did not write are removed; nothing else is touched.
  * 0, or -1 with one line in err naming the file. */
 int render_write_dir(const struct render_set *s, const char *dir, char *err, size_t errlen);
 
-/* Free s and its documents. NULL is fine. */
+/* The name render_write_dir gives document i of s, into out (300 bytes
+ * suffice): "NN-<kind>-<name>.yaml", NN at least two digits, as many as
+ * the count needs (so the names sort in apply order). */
+void render_write_file_name(const struct render_set *s, size_t i, char *out, size_t outlen);
+
+/* Free s and its documents (a Secret's text is wiped). NULL is fine. */
 void render_set_free(struct render_set *s);
 
 #endif

@@ -1,0 +1,16 @@
+/* render_linkerd.c: the Linkerd flavour: the namespace annotated
+ * linkerd.io/inject: enabled, so every pod gets linkerd-proxy. Linkerd
+ * turns on mutual TLS between meshed pods by itself, with its own
+ * certificates, so IsTLSEnabled / IsmTLSEnabled add nothing here; no
+ * custom resources are needed. */
+#include "platform/render_flavour.h"
+
+static void ns_annotations(struct render_ctx *c)
+{
+    render_yaml_str(&c->y, "linkerd.io/inject", "enabled");
+}
+
+const struct render_flavour render_linkerd_flavour = {
+    .name = "linkerd",
+    .ns_annotations = ns_annotations,
+};
