@@ -20,6 +20,8 @@ COPY --chown=65532:65532 home/ /home/
 USER 65532:65532
 WORKDIR /home/meshperf
 ENV HOME=/home/meshperf
+# render runs `command: [meshperf]`: a FROM scratch image has no PATH of its own.
+ENV PATH=/usr/local/bin
 EXPOSE 9080 8080
 ENTRYPOINT ["/usr/local/bin/meshperf"]
 CMD ["serve"]
