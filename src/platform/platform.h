@@ -23,6 +23,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,6 +41,7 @@ struct platform_container {
     pid_t pid;             /* its local process (for procstat), 0 when remote */
     char addr[64];         /* where it serves, "127.0.0.1:PORT"; "" when it does not */
     char metrics_addr[64]; /* where its /metrics is scraped; "" when none */
+    bool metrics_tls;      /* metrics_addr serves TLS only (platform_tls's files) */
 };
 
 /* One replica (pod) of a node, as the driver sees it. */
@@ -68,12 +70,21 @@ struct platform_local_opts {
     int64_t start_timeout_us; /* wait for a child's "listening on" line (0: 10 s) */
     const char *sidecar;      /* the proxy beside every app (platform/sidecar.h): "haproxy",
                                * "nginx"; NULL or "none": none */
+    const char *sidecar_mode; /* where the sidecar sits, istio/tools' names: "both" (NULL):
+                               * inbound and calls through it; "serveronly": inbound through
+                               * it, calls to backends go straight to the backends' inbound;
+                               * "clientonly": calls go through the caller's egress listener,
+                               * inbound goes straight to the app. Ignored without a sidecar */
 };
 
 struct platform_opts {
     /* common to every backend */
     const char *ns;            /* namespace (required) */
     int replicas;              /* per node, >= 1 */
+    bool tls;                  /* IsTLSEnabled: replicas serve TLS, sidecars (or nodes,
+                                * without one) call each other over TLS verifying the peer
+                                * against a CA made for the run (platform/pki.h) */
+    bool mtls;                 /* IsmTLSEnabled (implies tls): client certificates too */
     int64_t ready_timeout_us;  /* all replicas answer /health 200 (0: 15 s) */
     platform_exit_fn *on_exit; /* optional */
     void *on_exit_arg;
@@ -103,7 +114,8 @@ struct platform_ops {
     /* A load-test URL (the cluster form http://service-N.<ns>.svc...:9080/path,
      * node-N, plain N) to a URL the driver can reach, into out:
      * "http://127.0.0.1:PORT/path" (the node's first replica; the path and
-     * query kept). *node gets the node index. 0 or -1 with err. */
+     * query kept; "https://" when the replicas serve TLS: platform_tls).
+     * *node gets the node index. 0 or -1 with err. */
     int (*resolve)(struct platform *p, const char *url, char *out, size_t outlen, size_t *node,
                    char *err, size_t errlen);
     /* 0 when every replica still runs, else -1 with one line in err naming
@@ -113,6 +125,18 @@ struct platform_ops {
     void (*down)(struct platform *p);
     /* down() then free. NULL is fine (use platform_free). */
     void (*free)(struct platform *p);
+    /* With opts->tls, after up(): what a client of the replicas needs
+     * (borrowed, valid until down()); NULL when they serve plain HTTP. An
+     * op left NULL means plain HTTP. */
+    const struct platform_tls *(*tls)(struct platform *p);
+};
+
+/* The TLS client files of a mesh whose replicas serve TLS: paths of PEM
+ * files private to the run (never copied into results or logs). */
+struct platform_tls {
+    const char *ca_file;   /* the CA every replica's certificate chains to */
+    const char *cert_file; /* mTLS: a client certificate the replicas accept; else NULL */
+    const char *key_file;  /* its private key; NULL without mTLS */
 };
 
 /* Every backend's struct starts with this. */
@@ -161,6 +185,11 @@ static inline int platform_resolve(struct platform *p, const char *url, char *ou
 static inline int platform_health(struct platform *p, char *err, size_t errlen)
 {
     return p->ops->health(p, err, errlen);
+}
+/* The replicas' TLS client files, or NULL when they serve plain HTTP. */
+static inline const struct platform_tls *platform_tls(struct platform *p)
+{
+    return p && p->ops->tls ? p->ops->tls(p) : NULL;
 }
 static inline void platform_down(struct platform *p)
 {

@@ -40,9 +40,27 @@
  * reaches the app). A proxy is supervised, reported and stopped like an
  * app; the temp dir goes at down(). The binary is looked up before
  * anything starts (sidecar_locate: a missing one is one line naming the
- * Debian package). */
+ * Debian package). opts->local.sidecar_mode moves the proxy aside:
+ * "serveronly" reserves no egress ports and gives the app its backends'
+ * inbound addresses; "clientonly" writes no inbound listener and leaves the
+ * replica's address at the app (readiness then also asks the proxy's
+ * metrics listener for /health).
+ *
+ * TLS (opts->tls, opts->mtls): before anything starts, platform/pki.h
+ * makes a CA, one certificate per node (with IP 127.0.0.1) and a client
+ * one; they are written into a private directory of the platform
+ * ($TMPDIR/meshperf-pki.XXXXXX, 0700, keys 0600, plus node-X.pem: cert and
+ * key in one file for proxies that want that), which down() removes; the
+ * keys never go anywhere else. With a sidecar, its inbound listener serves
+ * TLS and its egress upstreams are called over TLS (sidecar.h; only with
+ * sidecar_mode both); without one, each app serves TLS itself (-tls-cert,
+ * -tls-key, -tls-client-ca with mTLS) and calls its backends at https://
+ * verifying them against the CA (-tls-ca; -tls-client-cert/-key with mTLS).
+ * Readiness and resolve() use https then; platform_tls() hands the CA (and
+ * the client certificate with mTLS) to the driver. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -67,11 +85,16 @@
 #include "metrics/cgroup.h"
 #include "net/sock.h"
 #include "net/url.h"
+#include "platform/pki.h"
 #include "platform/platform_local.h"
 #include "platform/sidecar.h"
 
 #define LOCAL_TERM_WAIT_US (3 * MONO_US_PER_SEC)
 #define LOCAL_BACKENDS_MAX (1u << 20)
+
+/* Where the sidecar sits (platform_local_opts.sidecar_mode). */
+enum local_mode { LOCAL_MODE_BOTH, LOCAL_MODE_SERVERONLY, LOCAL_MODE_CLIENTONLY };
+static const char *const local_mode_names[] = {"both", "serveronly", "clientonly"};
 
 /* One child: a replica's app (ctr 0) or its sidecar (ctr 1). */
 struct local_proc {
@@ -106,7 +129,12 @@ struct local {
     bool dead; /* a replica died while up (under mu) */
     char dead_msg[ERRBUF_LEN];
     bool downed;
-    struct cgroup_tree *cg; /* one cgroup per container; NULL: measured from /proc */
+    struct cgroup_tree *cg;     /* one cgroup per container; NULL: measured from /proc */
+    enum local_mode mode;       /* with a sidecar */
+    bool tls;                   /* replicas serve TLS (o.tls or o.mtls) */
+    char pki_dir[PATH_MAX / 2]; /* the certificates, private; "" until made */
+    char ca_path[PATH_MAX], client_cert[PATH_MAX], client_key[PATH_MAX];
+    struct platform_tls tls_files; /* what platform_tls() hands out */
 };
 
 static struct local *local_of(struct platform *p)
@@ -135,7 +163,8 @@ static void local_last_log_line(const struct local_proc *pr, char *out, size_t o
                  "are all in use)");
 }
 
-/* Build "node-B=http://a|http://b,..." for node i's backends. */
+/* Build "node-B=http://a|http://b,..." for node i's backends (https://
+ * when the replicas serve TLS). */
 static int local_backends_arg(struct local *l, size_t i, struct buf *b)
 {
     size_t nb;
@@ -146,7 +175,9 @@ static int local_backends_arg(struct local *l, size_t i, struct buf *b)
         if (buf_printf(b, "%s%s=", k ? "," : "", label) < 0) return -1;
         for (int r = 0; r < l->o.replicas; r++) {
             const struct local_proc *pr = &l->procs[bk[k] * (size_t)l->o.replicas + (size_t)r];
-            if (buf_printf(b, "%shttp://%s", r ? "|" : "", pr->r->addr) < 0) return -1;
+            if (buf_printf(b, "%s%s://%s", r ? "|" : "", l->tls ? "https" : "http", pr->r->addr) <
+                0)
+                return -1;
         }
     }
     return 0;
@@ -180,6 +211,7 @@ static int local_read_listening(struct local *l, struct local_proc *pr, char *er
         snprintf(pr->r->addr, sizeof pr->r->addr, "127.0.0.1:%d", port);
         snprintf(app->addr, sizeof app->addr, "%s", pr->r->addr);
         snprintf(app->metrics_addr, sizeof app->metrics_addr, "%s", pr->r->addr);
+        app->metrics_tls = l->tls && !l->sc; /* with a sidecar the app stays plain */
         return 0;
     }
     if (rc == CHILD_LINE_CANCELLED) return errbuf_set(err, errlen, "interrupted");
@@ -243,6 +275,16 @@ static void local_cgroup_close(int *fds, size_t nfds)
         close(fds[i]);
 }
 
+/* The path of node's certificate file "<pki_dir>/node-<name>.<ext>"
+ * (ext "crt", "key" or "pem"; out has PATH_MAX bytes, pki_dir half). */
+static void local_pki_file(const struct local *l, size_t node, const char *ext,
+                           char out[static PATH_MAX])
+{
+    char label[TOPOLOGY_NAME_MAX + 16];
+    topology_node_label(topology_name(l->t, node), label, sizeof label);
+    if (snprintf(out, PATH_MAX, "%s/%s.%s", l->pki_dir, label, ext) >= PATH_MAX) out[0] = '\0';
+}
+
 /* Start one replica's app container. 0 or -1 with err. */
 static int local_spawn(struct local *l, struct local_proc *pr, const char *backends, char *err,
                        size_t errlen)
@@ -251,7 +293,7 @@ static int local_spawn(struct local *l, struct local_proc *pr, const char *backe
     snprintf(env_pod, sizeof env_pod, "MESHPERF_POD=%s", pr->r->pod);
     snprintf(env_drv, sizeof env_drv, "MESHPERF_DRIVER_PID=%ld", (long)getpid());
     const char *env_add[] = {env_pod, "MESHPERF_CONTAINER=" PLATFORM_CONTAINER_APP, env_drv, NULL};
-    char *argv[12];
+    char *argv[28];
     int a = 0;
     argv[a++] = (char *)l->o.local.serve_bin;
     argv[a++] = "serve";
@@ -264,6 +306,25 @@ static int local_spawn(struct local *l, struct local_proc *pr, const char *backe
     if (backends && backends[0]) {
         argv[a++] = "-backends";
         argv[a++] = (char *)backends;
+    }
+    char crt[PATH_MAX], key[PATH_MAX];
+    if (l->tls && !l->sc) { /* the app serves and calls TLS itself */
+        local_pki_file(l, pr->node, "crt", crt);
+        local_pki_file(l, pr->node, "key", key);
+        argv[a++] = "-tls-cert";
+        argv[a++] = crt;
+        argv[a++] = "-tls-key";
+        argv[a++] = key;
+        argv[a++] = "-tls-ca";
+        argv[a++] = l->ca_path;
+        if (l->o.mtls) {
+            argv[a++] = "-tls-client-ca";
+            argv[a++] = l->ca_path;
+            argv[a++] = "-tls-client-cert";
+            argv[a++] = crt;
+            argv[a++] = "-tls-client-key";
+            argv[a++] = key;
+        }
     }
     argv[a] = NULL;
     char path[4096];
@@ -296,14 +357,23 @@ static size_t local_discard(char *p, size_t sz, size_t n, void *arg)
     return sz * n;
 }
 
-/* One GET http://addr/health; 1 when it answered 200. */
-static int local_health_ok(const char *addr)
+/* One GET http://addr/health (https:// with tls, verified against the
+ * run's CA, presenting the client certificate with mTLS); 1 when it
+ * answered 200. */
+static int local_health_ok(const struct local *l, const char *addr, bool tls)
 {
     CURL *c = curl_easy_init();
     if (!c) return 0;
     char url[128];
-    snprintf(url, sizeof url, "http://%s/health", addr);
+    snprintf(url, sizeof url, "%s://%s/health", tls ? "https" : "http", addr);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (tls) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, l->tls_files.ca_file);
+        if (l->tls_files.cert_file) {
+            curl_easy_setopt(c, CURLOPT_SSLCERT, l->tls_files.cert_file);
+            curl_easy_setopt(c, CURLOPT_SSLKEY, l->tls_files.key_file);
+        }
+    }
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
@@ -369,8 +439,8 @@ static size_t local_distinct_backends(const struct topology *t, size_t i, size_t
     return n;
 }
 
-/* Reserve sidecar sp's ports: inbound, metrics, one per distinct backend.
- * 0 or -1 with err. */
+/* Reserve sidecar sp's ports: inbound, metrics, one per distinct backend
+ * (none in serveronly mode). 0 or -1 with err. */
 static int local_sidecar_reserve(struct local *l, struct local_proc *sp, char *err, size_t errlen)
 {
     size_t nb;
@@ -379,6 +449,7 @@ static int local_sidecar_reserve(struct local *l, struct local_proc *sp, char *e
     if (!d) return errbuf_set(err, errlen, "out of memory");
     size_t nd = local_distinct_backends(l->t, sp->node, d);
     free(d);
+    if (l->mode == LOCAL_MODE_SERVERONLY) nd = 0; /* calls skip the sidecar */
     sp->nports = 2 + nd;
     sp->ports = calloc(sp->nports, sizeof *sp->ports);
     sp->fds = malloc(sp->nports * sizeof *sp->fds);
@@ -448,18 +519,29 @@ static int local_sidecar_start(struct local *l, struct local_proc *sp, char *err
             ups[j * reps + q] = l->reps[d[j] * reps + q].addr;
         eg[j] = (struct sidecar_egress){labels[j], sp->ports[2 + j], &ups[j * reps], reps};
     }
-    char app_addr[64];
+    char app_addr[64], crt[PATH_MAX], key[PATH_MAX], pem[PATH_MAX];
     snprintf(app_addr, sizeof app_addr, "%s", r->containers[0].addr);
+    bool inbound = l->mode != LOCAL_MODE_CLIENTONLY;
     struct sidecar_ctx ctx = {
         .pod = r->pod,
         .bin = l->sc_bin,
         .app_addr = app_addr,
-        .listen_port = sp->ports[0],
+        .listen_port = inbound ? sp->ports[0] : 0,
         .metrics_port = l->sc->metrics_path ? sp->ports[1] : 0,
         .dir = dir,
         .egress = eg,
         .negress = nd,
     };
+    if (l->tls) {
+        local_pki_file(l, sp->node, "crt", crt);
+        local_pki_file(l, sp->node, "key", key);
+        local_pki_file(l, sp->node, "pem", pem);
+        ctx.cert_path = crt;
+        ctx.key_path = key;
+        ctx.pem_path = pem;
+        ctx.ca_path = l->ca_path;
+        ctx.mtls = l->o.mtls;
+    }
     char *argv[16], argbuf[2 * PATH_MAX + 64], e[ERRBUF_LEN];
     if (l->sc->write_config && l->sc->write_config(&ctx, e, sizeof e) < 0) {
         rc = errbuf_set(err, errlen, "pod %s: sidecar %s: %s", r->pod, l->sc->name, e);
@@ -496,11 +578,11 @@ static int local_sidecar_start(struct local *l, struct local_proc *sp, char *err
     struct platform_container *c = &r->containers[sp->ctr];
     snprintf(c->name, sizeof c->name, "%s", l->sc->name);
     c->pid = child_pid(sp->ch);
-    snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", sp->ports[0]);
+    if (inbound) snprintf(c->addr, sizeof c->addr, "127.0.0.1:%d", sp->ports[0]);
     if (l->sc->metrics_path)
         snprintf(c->metrics_addr, sizeof c->metrics_addr, "127.0.0.1:%d", sp->ports[1]);
     r->ncontainers = sp->ctr + 1;
-    snprintf(r->addr, sizeof r->addr, "%s", c->addr);
+    if (inbound) snprintf(r->addr, sizeof r->addr, "%s", c->addr);
 out:
     free(d);
     free(eg);
@@ -601,8 +683,9 @@ static int local_name_pods(struct local *l, char *err, size_t errlen)
         char label[TOPOLOGY_NAME_MAX + 16];
         topology_node_label(topology_name(l->t, node), label, sizeof label);
         buf_reset(&b);
-        rc = buf_printf(&b, "meshperf-serve %s sidecar=%s backends=", label,
-                        l->sc ? l->sc->name : "none");
+        rc = buf_printf(&b, "meshperf-serve %s sidecar=%s%s%s backends=", label,
+                        l->sc ? l->sc->name : "none", l->sc && l->mode ? " mode=" : "",
+                        l->sc && l->mode ? local_mode_names[l->mode] : "");
         for (size_t k = 0; k < nb && rc == 0; k++)
             rc = buf_printf(&b, "%s%s", k ? "," : "", topology_name(l->t, bk[k]));
         if (rc == 0 &&
@@ -638,7 +721,8 @@ static int local_sidecar_open(struct local *l, const char *name, char *err, size
 }
 
 /* Start replica pr's app (and, with a sidecar, the sidecar sp after it).
- * plain: the app's -backends without a sidecar. 0 or -1 with err. */
+ * plain: the app's -backends straight to the backends' replicas (no
+ * sidecar, or serveronly). 0 or -1 with err. */
 static int local_start_replica(struct local *l, struct local_proc *pr, struct local_proc *sp,
                                const char *plain, struct buf *b, char *err, size_t errlen)
 {
@@ -646,15 +730,105 @@ static int local_start_replica(struct local *l, struct local_proc *pr, struct lo
     if (sp) {
         if (local_sidecar_reserve(l, sp, err, errlen) < 0) return -1;
         buf_reset(b);
-        if (local_backends_via(l, sp, b) < 0)
+        if (l->mode != LOCAL_MODE_SERVERONLY && local_backends_via(l, sp, b) < 0)
             return errbuf_set(err, errlen, "node %s: backends list too long",
                               topology_name(l->t, pr->node));
-        backends = b->data;
+        if (l->mode != LOCAL_MODE_SERVERONLY) backends = b->data;
     }
     if (local_spawn(l, pr, backends, err, errlen) < 0 ||
         local_read_listening(l, pr, err, errlen) < 0)
         return -1;
     return sp ? local_sidecar_start(l, sp, err, errlen) : 0;
+}
+
+/* The sidecar mode opts ask for (only with a sidecar), and whether TLS
+ * fits it. 0 or -1 with err. */
+static int local_mode_open(struct local *l, const struct platform_opts *o, char *err, size_t errlen)
+{
+    const char *m = o->local.sidecar_mode;
+    l->mode = LOCAL_MODE_BOTH;
+    if (!l->sc || !m || !m[0]) return 0;
+    size_t k = 0;
+    while (k < 3 && strcmp(m, local_mode_names[k]) != 0)
+        k++;
+    if (k == 3)
+        return errbuf_set(err, errlen,
+                          "platform local: sidecar mode \"%s\": want both, serveronly or "
+                          "clientonly",
+                          m);
+    l->mode = (enum local_mode)k;
+    if (l->tls && l->mode != LOCAL_MODE_BOTH)
+        return errbuf_set(err, errlen, "TLS between sidecars needs sidecar_mode both (not %s)", m);
+    return 0;
+}
+
+/* Write cert then key of pem into path, 0600, a new file. 0 or -1 with
+ * err. */
+static int local_write_pem(const char *path, const struct pki_pem *pem, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+    int e = 0;
+    const char *parts[2] = {pem->cert, pem->key};
+    for (int i = 0; i < 2 && !e; i++) {
+        size_t len = strlen(parts[i]);
+        for (size_t off = 0; !e && off < len;) {
+            ssize_t w = write(fd, parts[i] + off, len - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) e = w < 0 ? errno : EIO;
+            if (w > 0) off += (size_t)w;
+        }
+    }
+    if (close(fd) < 0 && !e) e = errno;
+    return e ? errbuf_set(err, errlen, "%s: %s", path, strerror(e)) : 0;
+}
+
+/* The run's certificates (o->tls or o->mtls) into a private temp dir:
+ * pki_write_dir's files plus node-X.pem per node. 0 or -1 with err. */
+static int local_pki_open(struct local *l, char *err, size_t errlen)
+{
+    size_t nn = topology_count(l->t);
+    const char **names = calloc(nn ? nn : 1, sizeof *names);
+    if (!names) return errbuf_set(err, errlen, "out of memory");
+    for (size_t i = 0; i < nn; i++)
+        names[i] = topology_name(l->t, i);
+    struct pki_opts po = {.names = names, .n = nn, .ns = l->o.ns, .loopback = true};
+    char e[ERRBUF_LEN];
+    struct pki *pk = pki_check_opts(&po, e, sizeof e) < 0 ? NULL : pki_new(&po, e, sizeof e);
+    free(names);
+    if (!pk) return errbuf_set(err, errlen, "platform local: TLS: %s", e);
+    const char *tmp = getenv("TMPDIR");
+    int w = snprintf(l->pki_dir, sizeof l->pki_dir, "%s/meshperf-pki.XXXXXX",
+                     tmp && tmp[0] ? tmp : "/tmp");
+    int rc = 0;
+    if (w < 0 || (size_t)w >= sizeof l->pki_dir) {
+        rc = errbuf_set(err, errlen, "platform local: TLS: TMPDIR too long");
+        l->pki_dir[0] = '\0';
+    } else if (!mkdtemp(l->pki_dir)) { /* 0700 */
+        rc = errbuf_set(err, errlen, "platform local: TLS: cannot make %s: %s", l->pki_dir,
+                        strerror(errno));
+        l->pki_dir[0] = '\0';
+    } else if (pki_write_dir(pk, l->pki_dir, e, sizeof e) < 0) {
+        rc = errbuf_set(err, errlen, "platform local: TLS: %s", e);
+    }
+    char path[PATH_MAX];
+    for (size_t i = 0; rc == 0 && i < nn; i++) {
+        local_pki_file(l, i, "pem", path);
+        if (local_write_pem(path, &pk->nodes[i], e, sizeof e) < 0)
+            rc = errbuf_set(err, errlen, "platform local: TLS: %s", e);
+    }
+    pki_free(pk); /* wipes the keys' text */
+    if (rc < 0) return -1;
+    snprintf(l->ca_path, sizeof l->ca_path, "%s/ca.crt", l->pki_dir);
+    snprintf(l->client_cert, sizeof l->client_cert, "%s/client.crt", l->pki_dir);
+    snprintf(l->client_key, sizeof l->client_key, "%s/client.key", l->pki_dir);
+    l->tls_files = (struct platform_tls){l->ca_path, l->o.mtls ? l->client_cert : NULL,
+                                         l->o.mtls ? l->client_key : NULL};
+    char line[160];
+    snprintf(line, sizeof line, "%s between %s; certificates from a CA made for this run",
+             l->o.mtls ? "mutual TLS" : "TLS", l->sc ? "sidecars" : "nodes");
+    if (l->o.on_note) l->o.on_note(l->o.on_note_arg, line);
+    return 0;
 }
 
 static int local_up(struct platform *p, const struct topology *t, const struct platform_opts *o,
@@ -668,6 +842,8 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
     if (local_sidecar_open(l, o->local.sidecar, err, errlen) < 0) return -1;
     l->t = t;
     l->o = *o;
+    l->tls = o->tls || o->mtls;
+    if (local_mode_open(l, o, err, errlen) < 0) return -1;
     size_t nn = topology_count(t);
     l->nreps = nn * (size_t)o->replicas;
     l->nprocs = l->nreps * (l->sc ? 2 : 1);
@@ -687,6 +863,7 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
                  PLATFORM_CONTAINER_APP);
     }
     if (local_name_pods(l, err, errlen) < 0) return -1;
+    if (l->tls && local_pki_open(l, err, errlen) < 0) return -1;
 
     size_t norder;
     const size_t *order = topology_start_order(t, &norder);
@@ -697,7 +874,7 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
     for (size_t k = 0; k < norder && rc == 0; k++) {
         size_t node = order[k];
         buf_reset(&b);
-        if (!l->sc && local_backends_arg(l, node, &b) < 0) {
+        if ((!l->sc || l->mode == LOCAL_MODE_SERVERONLY) && local_backends_arg(l, node, &b) < 0) {
             rc = errbuf_set(err, errlen, "node %s: backends list too long", topology_name(t, node));
             break;
         }
@@ -720,7 +897,11 @@ static int local_up(struct platform *p, const struct topology *t, const struct p
             if (o->cancel && *o->cancel) return errbuf_set(err, errlen, "interrupted");
             if (local_check_exited(l, pr, err, errlen) < 0) return -1;
             if (l->sc && local_check_exited(l, &l->procs[l->nreps + i], err, errlen) < 0) return -1;
-            if (local_health_ok(pr->r->addr)) break;
+            const struct platform_container *side = l->sc ? &pr->r->containers[1] : NULL;
+            if (local_health_ok(l, pr->r->addr, l->tls) &&
+                (l->mode != LOCAL_MODE_CLIENTONLY || !side->metrics_addr[0] ||
+                 local_health_ok(l, side->metrics_addr, false)))
+                break;
             if (mono_now() >= deadline)
                 return errbuf_set(err, errlen, "node %s (pod %s, %s): /health not 200 within %.1fs",
                                   topology_name(t, pr->node), pr->r->pod, pr->r->addr,
@@ -763,7 +944,7 @@ static int local_resolve(struct platform *p, const char *url, char *out, size_t 
         return -1;
     }
     const struct local_proc *pr = &l->procs[idx * (size_t)l->o.replicas];
-    int w = snprintf(out, outlen, "http://%s%s", pr->r->addr, pathbuf);
+    int w = snprintf(out, outlen, "%s://%s%s", l->tls ? "https" : "http", pr->r->addr, pathbuf);
     free(pathbuf);
     if (w < 0 || (size_t)w >= outlen) return errbuf_set(err, errlen, "URL too long: %s", url);
     if (node) *node = idx;
@@ -816,6 +997,14 @@ static void local_down(struct platform *p)
     l->stop_fd = -1;
     if (l->sc_dir[0]) nftw(l->sc_dir, local_rm_one, 16, FTW_DEPTH | FTW_PHYS);
     l->sc_dir[0] = '\0';
+    if (l->pki_dir[0]) nftw(l->pki_dir, local_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    l->pki_dir[0] = '\0';
+}
+
+static const struct platform_tls *local_tls(struct platform *p)
+{
+    struct local *l = local_of(p);
+    return l->tls && l->pki_dir[0] ? &l->tls_files : NULL;
 }
 
 static void local_free(struct platform *p)
@@ -841,6 +1030,7 @@ static const struct platform_ops local_ops = {
     .health = local_health,
     .down = local_down,
     .free = local_free,
+    .tls = local_tls,
 };
 
 struct platform *platform_local_new(void)

@@ -12,6 +12,15 @@
  * worker thread in the foreground (the platform supervises it) and keeps
  * its config and state under ctx->dir.
  *
+ * TLS (ctx->cert_path set: IsTLSEnabled, certificates from platform/pki.h):
+ * the inbound listener serves TLS with the pod's node certificate (with
+ * ctx->mtls it requires a client certificate signed by the CA), and each
+ * egress upstream is called over TLS, verifying the peer against the CA
+ * and its name (the egress name, node-B, which its certificate carries),
+ * presenting the pod's node certificate with mTLS; keep-alive and TLS
+ * session reuse stay on. The app's hops to its own sidecar stay plain (in
+ * the pod), and so does the metrics listener.
+ *
  * How to add a sidecar: write sidecar_<name>.c with its config writer and
  * argv builder (and nothing else), add one line to sidecar_table in
  * sidecar.c naming them, its binary, its Debian package and its metrics
@@ -27,7 +36,8 @@
 
 /* One backend service of the node, as its sidecar's egress listener. */
 struct sidecar_egress {
-    const char *name;             /* the backend's "node-B" (a config-safe label) */
+    const char *name;             /* the backend's "node-B" (a config-safe label; with TLS
+                                   * also the name its certificates carry) */
     int port;                     /* the egress listener, 127.0.0.1:port */
     const char *const *upstreams; /* the backend replicas' inbound "127.0.0.1:P" */
     size_t nupstreams;
@@ -38,15 +48,18 @@ struct sidecar_ctx {
     const char *pod;                     /* "node-N-<hash>-<suffix>" */
     const char *bin;                     /* the proxy binary, a path (sidecar_locate) */
     const char *app_addr;                /* the app container, "127.0.0.1:PORT" */
-    int listen_port;                     /* inbound listener (chosen by the platform) */
+    int listen_port;                     /* inbound listener (chosen by the platform); 0: none
+                                          * (the app takes its inbound itself) */
     int metrics_port;                    /* where it serves metrics_path; 0: none */
     const char *dir;                     /* a directory of its own for config and state */
     const struct sidecar_egress *egress; /* one per distinct backend, config order */
     size_t negress;
-    /* TLS between sidecars (issue #12, platform/pki.c): the paths of this
-     * pod's certificate and key and of the CA; NULL = plain HTTP (now). */
-    const char *cert_path, *key_path, *ca_path;
-    bool mtls; /* with TLS: ask for and verify client certificates */
+    /* TLS between sidecars (platform/pki.h): the paths of this pod's
+     * certificate and key, of both in one PEM file (what haproxy's crt
+     * takes), and of the CA; cert_path NULL = plain HTTP. All in a private
+     * directory of the platform. */
+    const char *cert_path, *key_path, *pem_path, *ca_path;
+    bool mtls; /* with TLS: ask for and verify client certificates, present ours */
 };
 
 struct sidecar {

@@ -4,13 +4,19 @@
  * start-up errors still reach stderr), HTTP mode with keep-alive on both
  * sides and server connections shared between clients (http-reuse always,
  * idle ones purged from 10 s on, well before the app's 60 s idle
- * timeout); frontend "inbound" on listen_port
+ * timeout); frontend "inbound" on listen_port (none when 0)
  * -> backend "app" (the replica's app); per backend service B a frontend
  * "egress-B" on its egress port -> backend "B" balancing round-robin over
  * B's replicas' inbound listeners; frontend "stats" on metrics_port
  * serving HAProxy's built-in Prometheus exporter at /metrics and 200 at
  * /health. It runs as `haproxy -db -f haproxy.cfg`: foreground, no
- * master-worker, so the platform's child is the proxy itself. */
+ * master-worker, so the platform's child is the proxy itself.
+ *
+ * TLS (sidecar.h): the inbound bind gets `ssl crt <pem>` (cert and key in
+ * one file, ctx->pem_path) and with mTLS `ca-file <ca> verify required`;
+ * each egress backend a `default-server ssl verify required ca-file <ca>
+ * sni str(node-B) verifyhost node-B` (and `crt <pem>` with mTLS). HAProxy
+ * keeps each server's TLS session for reuse unless told otherwise. */
 #include "platform/sidecar_haproxy.h"
 
 #include <stdio.h>
@@ -40,13 +46,20 @@ static int haproxy_text(const struct sidecar_ctx *c, struct buf *b)
                         "    timeout http-request 10s\n"
                         "    timeout http-keep-alive 60s\n"
                         "\n"
-                        "frontend inbound\n"
-                        "    bind 127.0.0.1:%d\n"
-                        "    default_backend app\n"
-                        "\n"
                         "backend app\n"
                         "    server app %s pool-purge-delay 10s\n",
-                        c->pod, c->dir, c->listen_port, c->app_addr);
+                        c->pod, c->dir, c->app_addr);
+    if (rc == 0 && c->listen_port > 0) {
+        rc = buf_printf(b,
+                        "\n"
+                        "frontend inbound\n"
+                        "    bind 127.0.0.1:%d",
+                        c->listen_port);
+        if (rc == 0 && c->cert_path) rc = buf_printf(b, " ssl crt %s", c->pem_path);
+        if (rc == 0 && c->cert_path && c->mtls)
+            rc = buf_printf(b, " ca-file %s verify required", c->ca_path);
+        if (rc == 0) rc = buf_puts(b, "\n    default_backend app\n");
+    }
     for (size_t i = 0; rc == 0 && i < c->negress; i++) {
         const struct sidecar_egress *e = &c->egress[i];
         rc = buf_printf(b,
@@ -58,6 +71,12 @@ static int haproxy_text(const struct sidecar_ctx *c, struct buf *b)
                         "backend %s\n"
                         "    balance roundrobin\n",
                         e->name, e->port, e->name, e->name);
+        if (rc == 0 && c->cert_path)
+            rc = buf_printf(b,
+                            "    default-server ssl verify required ca-file %s sni str(%s) "
+                            "verifyhost %s%s%s\n",
+                            c->ca_path, e->name, e->name, c->mtls ? " crt " : "",
+                            c->mtls ? c->pem_path : "");
         for (size_t k = 0; rc == 0 && k < e->nupstreams; k++)
             rc = buf_printf(b, "    server r%zu %s pool-purge-delay 10s\n", k, e->upstreams[k]);
     }
@@ -76,8 +95,9 @@ static int haproxy_text(const struct sidecar_ctx *c, struct buf *b)
 
 int sidecar_haproxy_config(const struct sidecar_ctx *ctx, char *err, size_t errlen)
 {
-    if (ctx->cert_path)
-        return errbuf_set(err, errlen, "sidecar haproxy (pod %s): TLS is not built yet", ctx->pod);
+    if (ctx->cert_path && (!ctx->pem_path || !ctx->ca_path))
+        return errbuf_set(err, errlen, "sidecar haproxy (pod %s): TLS needs a PEM and a CA",
+                          ctx->pod);
     struct buf b;
     buf_init(&b, HAPROXY_CFG_MAX);
     char path[4096];

@@ -28,10 +28,19 @@
  * made-up 0), and echoes the gauges' variables. The counter is stub_status'
  * own: every request nginx took on any of its listeners, inbound, egress
  * and this one (each scrape of /metrics adds two: itself and its
- * subrequest). */
+ * subrequest). The inbound server is left out when listen_port is 0.
+ *
+ * TLS (sidecar.h): the inbound server listens with `ssl` and the pod's
+ * ssl_certificate / ssl_certificate_key (with mTLS ssl_client_certificate
+ * <ca> and ssl_verify_client on); each egress location proxies to
+ * https://B with proxy_ssl_verify on against proxy_ssl_trusted_certificate
+ * <ca>, proxy_ssl_name node-B (also sent as SNI) and
+ * proxy_ssl_session_reuse on (and the pod's proxy_ssl_certificate / _key
+ * with mTLS); the upstream keep-alive pools are the same as without TLS. */
 #include "platform/sidecar_nginx.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,20 +51,51 @@
 
 #define NGINX_CFG_MAX (4u << 20)
 
-/* A location that proxies to upstream name with a keep-alive pool. */
-static int nginx_server(struct buf *b, int port, const char *upstream)
+/* A server on port that proxies / to upstream name with a keep-alive
+ * pool: over TLS when egress_tls (the caller's sidecar to a backend's),
+ * listening with TLS when inbound_tls. */
+static int nginx_server(struct buf *b, const struct sidecar_ctx *c, int port, const char *upstream,
+                        bool inbound_tls, bool egress_tls)
 {
-    return buf_printf(b,
-                      "    server {\n"
-                      "        listen 127.0.0.1:%d;\n"
-                      "        location / {\n"
-                      "            proxy_pass http://%s;\n"
-                      "            proxy_http_version 1.1;\n"
-                      "            proxy_set_header Connection \"\";\n"
-                      "            proxy_set_header Host $http_host;\n"
-                      "        }\n"
-                      "    }\n",
-                      port, upstream);
+    int rc = buf_printf(b,
+                        "    server {\n"
+                        "        listen 127.0.0.1:%d%s;\n",
+                        port, inbound_tls ? " ssl" : "");
+    if (rc == 0 && inbound_tls)
+        rc = buf_printf(b,
+                        "        ssl_certificate %s;\n"
+                        "        ssl_certificate_key %s;\n",
+                        c->cert_path, c->key_path);
+    if (rc == 0 && inbound_tls && c->mtls)
+        rc = buf_printf(b,
+                        "        ssl_client_certificate %s;\n"
+                        "        ssl_verify_client on;\n",
+                        c->ca_path);
+    if (rc == 0)
+        rc = buf_printf(b,
+                        "        location / {\n"
+                        "            proxy_pass %s://%s;\n"
+                        "            proxy_http_version 1.1;\n"
+                        "            proxy_set_header Connection \"\";\n"
+                        "            proxy_set_header Host $http_host;\n",
+                        egress_tls ? "https" : "http", upstream);
+    if (rc == 0 && egress_tls)
+        rc = buf_printf(b,
+                        "            proxy_ssl_verify on;\n"
+                        "            proxy_ssl_trusted_certificate %s;\n"
+                        "            proxy_ssl_name %s;\n"
+                        "            proxy_ssl_server_name on;\n"
+                        "            proxy_ssl_session_reuse on;\n",
+                        c->ca_path, upstream);
+    if (rc == 0 && egress_tls && c->mtls)
+        rc = buf_printf(b,
+                        "            proxy_ssl_certificate %s;\n"
+                        "            proxy_ssl_certificate_key %s;\n",
+                        c->cert_path, c->key_path);
+    if (rc == 0)
+        rc = buf_puts(b, "        }\n"
+                         "    }\n");
+    return rc;
 }
 
 static int nginx_text(const struct sidecar_ctx *c, struct buf *b)
@@ -84,7 +124,8 @@ static int nginx_text(const struct sidecar_ctx *c, struct buf *b)
                         "        keepalive_timeout 30s;\n"
                         "    }\n",
                         c->pod, c->dir, c->dir, c->dir, c->dir, c->dir, c->dir, c->app_addr);
-    if (rc == 0) rc = nginx_server(b, c->listen_port, "app");
+    bool tls = c->cert_path != NULL;
+    if (rc == 0 && c->listen_port > 0) rc = nginx_server(b, c, c->listen_port, "app", tls, false);
     for (size_t i = 0; rc == 0 && i < c->negress; i++) {
         const struct sidecar_egress *e = &c->egress[i];
         rc = buf_printf(b, "    upstream %s {\n", e->name);
@@ -95,7 +136,7 @@ static int nginx_text(const struct sidecar_ctx *c, struct buf *b)
                                "        keepalive_requests 1000000;\n"
                                "        keepalive_timeout 30s;\n"
                                "    }\n");
-        if (rc == 0) rc = nginx_server(b, e->port, e->name);
+        if (rc == 0) rc = nginx_server(b, c, e->port, e->name, false, tls);
     }
     if (rc == 0 && c->metrics_port > 0)
         rc = buf_printf(b,
@@ -139,8 +180,9 @@ static const char nginx_metrics_ssi[] =
 
 int sidecar_nginx_config(const struct sidecar_ctx *ctx, char *err, size_t errlen)
 {
-    if (ctx->cert_path)
-        return errbuf_set(err, errlen, "sidecar nginx (pod %s): TLS is not built yet", ctx->pod);
+    if (ctx->cert_path && (!ctx->key_path || !ctx->ca_path))
+        return errbuf_set(err, errlen, "sidecar nginx (pod %s): TLS needs a key and a CA",
+                          ctx->pod);
     char path[4096];
     snprintf(path, sizeof path, "%s/tmp", ctx->dir);
     if (mkdir(path, 0700) < 0 && errno != EEXIST)

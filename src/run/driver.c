@@ -211,6 +211,12 @@ static int driver_check_one(struct driver *d, const char *url, int count, char *
     lo.timeout_us = DRIVER_CHECK_TIMEOUT_US;
     lo.labels = "connectivity check";
     lo.ctl = ctl;
+    const struct platform_tls *tls = platform_tls(d->plat); /* NULL: plain HTTP */
+    if (tls) {
+        lo.ca_file = tls->ca_file;
+        lo.cert_file = tls->cert_file;
+        lo.key_file = tls->key_file;
+    }
     pthread_mutex_lock(&d->mu);
     d->ctl = ctl;
     if (d->interrupted) loadgen_ctl_stop(ctl);
@@ -249,7 +255,8 @@ static int driver_connectivity(struct driver *d, char *err, size_t errlen)
         size_t nr;
         const struct platform_replica *rs = platform_replicas(d->plat, order[k], &nr);
         for (size_t r = 0; r < nr; r++) {
-            snprintf(url, sizeof url, "http://%s/", rs[r].addr);
+            snprintf(url, sizeof url, "%s://%s/", platform_tls(d->plat) ? "https" : "http",
+                     rs[r].addr);
             if (driver_check_one(d, url, n, e, sizeof e) < 0)
                 return errbuf_set(err, errlen, "connectivity check: node %s (pod %s, %s): %s",
                                   topology_name(cfg->topo, order[k]), rs[r].pod, rs[r].addr, e);
@@ -344,6 +351,12 @@ static int driver_test_load(struct driver *d, size_t i, struct runner_result *re
         .connections = t->connections,
         .labels = t->name,
     };
+    const struct platform_tls *tls = platform_tls(d->plat);
+    if (tls) {
+        spec.ca_file = tls->ca_file;
+        spec.cert_file = tls->cert_file;
+        spec.key_file = tls->key_file;
+    }
     struct runner_job *job = runner_job_new(d->runner, &spec);
     if (!job) {
         free(url);
@@ -639,6 +652,8 @@ static int driver_up(struct driver *d, char *e, size_t elen)
     struct platform_opts po = {
         .ns = cfg->ns,
         .replicas = cfg->replicas,
+        .tls = cfg->tls || cfg->mtls,
+        .mtls = cfg->mtls,
         .on_exit = driver_on_exit,
         .on_exit_arg = d,
         .cancel = &d->interrupted,
@@ -655,7 +670,11 @@ static int driver_up(struct driver *d, char *e, size_t elen)
 static void driver_watch_replicas(struct driver *d)
 {
     const struct config *cfg = d->cfg;
-    char e[ERRBUF_LEN];
+    char e[ERRBUF_LEN], maddr[80];
+    const struct platform_tls *tls = platform_tls(d->plat);
+    if (tls && driver_scrape_set_tls(d->scrape, tls->ca_file, tls->cert_file, tls->key_file, e,
+                                     sizeof e) < 0)
+        progress_warn(d->prog, "scraper: %s", e);
     size_t nn = topology_count(cfg->topo);
     for (size_t n = 0; n < nn; n++) {
         size_t nr;
@@ -663,11 +682,12 @@ static void driver_watch_replicas(struct driver *d)
         for (size_t r = 0; r < nr; r++) {
             for (size_t c = 0; c < rs[r].ncontainers; c++) {
                 const struct platform_container *ct = &rs[r].containers[c];
+                snprintf(maddr, sizeof maddr, "%s%s", ct->metrics_tls ? "https://" : "",
+                         ct->metrics_addr);
                 if ((ct->pid > 0 && procstat_add(d->ps, ct->pid, rs[r].pod, ct->name, cfg->ns, 0, e,
                                                  sizeof e) < 0) ||
-                    (ct->metrics_addr[0] &&
-                     driver_scrape_add(d->scrape, ct->metrics_addr, rs[r].pod, ct->name, cfg->ns, e,
-                                       sizeof e) < 0))
+                    (ct->metrics_addr[0] && driver_scrape_add(d->scrape, maddr, rs[r].pod, ct->name,
+                                                              cfg->ns, e, sizeof e) < 0))
                     progress_warn(d->prog, "pod %s container %s: %s", rs[r].pod, ct->name, e);
             }
         }
@@ -691,7 +711,7 @@ static struct driver_prom *driver_prom_start_local(struct driver *d, char *e, si
         for (size_t r = 0; r < nr; r++)
             for (size_t c = 0; c < rs[r].ncontainers && k < nt; c++) {
                 const struct platform_container *ct = &rs[r].containers[c];
-                if (ct->metrics_addr[0])
+                if (ct->metrics_addr[0] && !ct->metrics_tls) /* it scrapes plain HTTP */
                     tg[k++] = (struct driver_prom_target){ct->metrics_addr, rs[r].pod, ct->name};
             }
     }
@@ -759,6 +779,12 @@ static int driver_tests(struct driver *d)
 static int driver_steps(struct driver *d)
 {
     char e[ERRBUF_LEN];
+    if ((d->cfg->tls || d->cfg->mtls) && d->o->load_generator && d->o->load_generator[0]) {
+        progress_warn(d->prog, "flag -load-generator: a TLS mesh (IsTLSEnabled, IsmTLSEnabled) "
+                               "needs the in-process load (a remote load generator cannot read "
+                               "the run's certificates)");
+        return EXIT_USAGE;
+    }
     if (driver_open_store(d, e, sizeof e) < 0) {
         progress_warn(d->prog, "%s", e);
         return EXIT_USAGE; /* a results URI that no store takes */

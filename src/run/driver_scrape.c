@@ -32,6 +32,7 @@ struct driver_scrape {
     bool running, stop;
     struct series_set *set; /* under mu */
     struct buf body;        /* used by whoever scrapes (never two at once) */
+    char *ca, *cert, *key;  /* https targets' TLS files (driver_scrape_set_tls); NULL: none */
 };
 
 /* ---- exposition parsing ---- */
@@ -167,6 +168,9 @@ static void scrape_all(struct driver_scrape *s)
             curl_easy_setopt(t->curl, CURLOPT_NOPROXY, "*");
             curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, scrape_write);
             curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &s->body);
+            if (s->ca) curl_easy_setopt(t->curl, CURLOPT_CAINFO, s->ca);
+            if (s->cert) curl_easy_setopt(t->curl, CURLOPT_SSLCERT, s->cert);
+            if (s->key) curl_easy_setopt(t->curl, CURLOPT_SSLKEY, s->key);
         }
         buf_reset(&s->body);
         double ts = (double)wall_ns() / 1e9;
@@ -254,6 +258,9 @@ void driver_scrape_free(struct driver_scrape *s)
         free(t->ns);
     }
     free(s->t);
+    free(s->ca);
+    free(s->cert);
+    free(s->key);
     series_set_free(s->set);
     buf_free(&s->body);
     pthread_cond_destroy(&s->cv);
@@ -285,8 +292,29 @@ int driver_scrape_add(struct driver_scrape *s, const char *addr, const char *pod
         free(t->ns);
         return errbuf_set(err, errlen, "out of memory");
     }
-    snprintf(t->url, sizeof t->url, "http://%s/metrics", addr);
+    snprintf(t->url, sizeof t->url, "%s%s/metrics", strstr(addr, "://") ? "" : "http://", addr);
     s->nt++;
+    return 0;
+}
+
+int driver_scrape_set_tls(struct driver_scrape *s, const char *ca_file, const char *cert_file,
+                          const char *key_file, char *err, size_t errlen)
+{
+    if (s->running) return errbuf_set(err, errlen, "scraper is running");
+    char *ca = ca_file ? strdup(ca_file) : NULL, *cert = cert_file ? strdup(cert_file) : NULL;
+    char *key = key_file ? strdup(key_file) : NULL;
+    if ((ca_file && !ca) || (cert_file && !cert) || (key_file && !key)) {
+        free(ca);
+        free(cert);
+        free(key);
+        return errbuf_set(err, errlen, "out of memory");
+    }
+    free(s->ca);
+    free(s->cert);
+    free(s->key);
+    s->ca = ca;
+    s->cert = cert;
+    s->key = key;
     return 0;
 }
 

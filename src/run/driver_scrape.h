@@ -27,10 +27,18 @@ struct driver_scrape;
 struct driver_scrape *driver_scrape_new(double interval_s, char *err, size_t errlen);
 void driver_scrape_free(struct driver_scrape *s);
 
-/* Add a target: "127.0.0.1:PORT" and its labels (all copied). Only while
+/* Add a target: "127.0.0.1:PORT" (scraped at http://.../metrics), or
+ * "https://127.0.0.1:PORT" (a TLS mesh's node without a sidecar:
+ * driver_scrape_set_tls), and its labels (all copied). Only while
  * stopped. 0 or -1 with err. */
 int driver_scrape_add(struct driver_scrape *s, const char *addr, const char *pod,
                       const char *container, const char *ns, char *err, size_t errlen);
+
+/* The PEM files https targets are scraped with: the CA to verify against
+ * and, for mTLS, a client certificate and key (NULL: none; copied). Only
+ * while stopped, before the first scrape. 0 or -1 with err. */
+int driver_scrape_set_tls(struct driver_scrape *s, const char *ca_file, const char *cert_file,
+                          const char *key_file, char *err, size_t errlen);
 
 /* Forget the previous window's series, scrape every target now, then
  * start the thread. 0 or -1 with err. */

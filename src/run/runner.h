@@ -35,6 +35,11 @@ struct runner_spec {
     int64_t count;       /* exactly this many requests when > 0 */
     int connections;     /* Fortio's -c */
     const char *labels;  /* Fortio Labels (the test's name) */
+    /* https targets (a TLS mesh: platform_tls): PEM files of the CA to
+     * verify against and, for mTLS, the client certificate and its key;
+     * NULL: none. In-process only: the driver runs no TLS mesh with a
+     * remote runner (it could not read these files). */
+    const char *ca_file, *cert_file, *key_file;
 };
 
 /* One HTTP status (-1 = socket error) and how many responses had it. */

@@ -64,6 +64,9 @@ static int inproc_run(struct runner_job *base, struct runner_result *out, char *
     lo.connections = j->spec.connections;
     lo.threads = 0;
     lo.labels = j->spec.labels;
+    lo.ca_file = j->spec.ca_file;
+    lo.cert_file = j->spec.cert_file;
+    lo.key_file = j->spec.key_file;
     lo.ctl = j->ctl;
     struct loadgen_result *lr = NULL;
     if (loadgen_run(&lo, &lr, err, errlen) < 0) return -1;

@@ -272,10 +272,84 @@ static void test_sidecar_configs(void **state)
     assert_non_null(strstr(argv[6], "/nginx.conf"));
     assert_null(argv[7]);
 
-    /* the TLS seam: not built yet, said so */
-    ctx.cert_path = "/x/cert.pem";
+    /* TLS between sidecars: the inbound listener serves the pod's
+     * certificate, egress upstreams are called over TLS, verified against
+     * the CA and the backend's name; mTLS adds client certificates on both
+     * sides. The app's hops and the metrics listener stay plain. */
+    ctx.cert_path = "/p/node-1.crt";
+    ctx.key_path = "/p/node-1.key";
+    ctx.pem_path = "/p/node-1.pem";
+    ctx.ca_path = "/p/ca.crt";
+    for (int mtls = 0; mtls <= 1; mtls++) {
+        ctx.mtls = mtls;
+        assert_int_equal(h->write_config(&ctx, err, sizeof err), 0);
+        t = slurp_file(dir, "haproxy.cfg");
+        const char *const htls[] = {
+            mtls ? "bind 127.0.0.1:1001 ssl crt /p/node-1.pem ca-file /p/ca.crt verify required\n"
+                 : "bind 127.0.0.1:1001 ssl crt /p/node-1.pem\n",
+            mtls ? "    default-server ssl verify required ca-file /p/ca.crt sni str(node-3) "
+                   "verifyhost node-3 crt /p/node-1.pem\n    server r0 127.0.0.1:3001 "
+                 : "    default-server ssl verify required ca-file /p/ca.crt sni str(node-3) "
+                   "verifyhost node-3\n    server r0 127.0.0.1:3001 ",
+            "    bind 127.0.0.1:4001\n    default_backend node-3\n", /* from the app: plain */
+            "server app 127.0.0.1:2000 pool-purge-delay 10s\n",      /* to the app: plain */
+            "bind 127.0.0.1:1002\n",                                 /* metrics: plain */
+        };
+        for (size_t i = 0; i < sizeof htls / sizeof htls[0]; i++)
+            if (!strstr(t, htls[i]))
+                fail_msg("haproxy.cfg (mtls %d) lacks \"%s\":\n%s", mtls, htls[i], t);
+        assert_null(strstr(t, "no-ssl-reuse"));
+        assert_null(strstr(t, "PRIVATE KEY"));
+        free(t);
+
+        assert_int_equal(g->write_config(&ctx, err, sizeof err), 0);
+        t = slurp_file(dir, "nginx.conf");
+        const char *const gtls[] = {
+            "listen 127.0.0.1:1001 ssl;\n        ssl_certificate /p/node-1.crt;\n"
+            "        ssl_certificate_key /p/node-1.key;\n",
+            "proxy_pass http://app;",   /* to the app: plain */
+            "listen 127.0.0.1:4001;\n", /* from the app: plain */
+            "proxy_pass https://node-3;\n",
+            "proxy_ssl_verify on;\n            proxy_ssl_trusted_certificate /p/ca.crt;\n"
+            "            proxy_ssl_name node-3;\n            proxy_ssl_server_name on;\n"
+            "            proxy_ssl_session_reuse on;\n",
+            "keepalive 64;",            /* the pools stay */
+            "listen 127.0.0.1:1002;\n", /* metrics: plain */
+        };
+        for (size_t i = 0; i < sizeof gtls / sizeof gtls[0]; i++)
+            if (!strstr(t, gtls[i]))
+                fail_msg("nginx.conf (mtls %d) lacks \"%s\":\n%s", mtls, gtls[i], t);
+        if (mtls) {
+            assert_non_null(strstr(t, "ssl_client_certificate /p/ca.crt;\n"
+                                      "        ssl_verify_client on;\n"));
+            assert_non_null(strstr(t, "proxy_ssl_certificate /p/node-1.crt;\n"
+                                      "            proxy_ssl_certificate_key /p/node-1.key;\n"));
+        } else {
+            assert_null(strstr(t, "ssl_verify_client"));
+            assert_null(strstr(t, "proxy_ssl_certificate "));
+        }
+        free(t);
+    }
+    /* TLS without the files it needs: one line */
+    ctx.pem_path = NULL;
     assert_int_equal(h->write_config(&ctx, err, sizeof err), -1);
-    assert_string_equal(err, "sidecar haproxy (pod node-1-abcdefghjk-bcdfg): TLS is not built yet");
+    assert_string_equal(err,
+                        "sidecar haproxy (pod node-1-abcdefghjk-bcdfg): TLS needs a PEM and a CA");
+    ctx.cert_path = NULL;
+
+    /* no inbound listener (sidecar_mode clientonly): listen_port 0 */
+    ctx.listen_port = 0;
+    ctx.mtls = false;
+    assert_int_equal(h->write_config(&ctx, err, sizeof err), 0);
+    t = slurp_file(dir, "haproxy.cfg");
+    assert_null(strstr(t, "frontend inbound"));
+    assert_non_null(strstr(t, "frontend egress-node-3"));
+    free(t);
+    assert_int_equal(g->write_config(&ctx, err, sizeof err), 0);
+    t = slurp_file(dir, "nginx.conf");
+    assert_null(strstr(t, "proxy_pass http://app;"));
+    assert_non_null(strstr(t, "proxy_pass http://node-3;"));
+    free(t);
 
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
