@@ -68,6 +68,7 @@ struct platform_local_opts {
     int64_t start_timeout_us; /* wait for a child's "listening on" line (0: 10 s) */
     const char *sidecar;      /* the proxy beside every app (platform/sidecar.h): "haproxy",
                                * "nginx"; NULL or "none": none */
+    const char *sidecar_mode; /* "both" (NULL), "serveronly", "clientonly" */
 };
 
 struct platform_opts {
