@@ -151,13 +151,13 @@ double report_compare_at(const double *x, const double *y, size_t n, double x0, 
     if (near < 0) return NAN;
     if (lo >= 0 && hi >= 0) {
         if (x[lo] == x[hi]) {
-            if (how) snprintf(how, howlen, "at %.4g rps", x[lo]);
+            if (how) snprintf(how, howlen, "at %.6g rps", x[lo]);
             return y[lo];
         }
-        if (how) snprintf(how, howlen, "interpolated between %.4g and %.4g rps", x[lo], x[hi]);
+        if (how) snprintf(how, howlen, "interpolated between %.6g and %.6g rps", x[lo], x[hi]);
         return y[lo] + (x0 - x[lo]) / (x[hi] - x[lo]) * (y[hi] - y[lo]);
     }
-    if (how) snprintf(how, howlen, "nearest run: %.4g rps", x[near]);
+    if (how) snprintf(how, howlen, "nearest run: %.6g rps", x[near]);
     return y[near];
 }
 
