@@ -154,6 +154,13 @@ expect_match "compare.csv: mode both's headline row (at 1000 rps: the nearest ru
     "$(tail -n +2 "$C")" \
     '^[^,]*,both,haproxy,2,9,[0-9][0-9.e-]*,[0-9][0-9.e+-]*,-?[0-9][0-9.e+-]*,-?[0-9][0-9.e+-]*,-?[0-9][0-9.e+-]*,-?[0-9][0-9.e+-]*,,,,,nearest run: [34][0-9][0-9](\.[0-9]+)? rps$'
 
+# the modes as -compare labels give the same figures
+"$MESHPERF" report --compare baseline="$T/res/baseline" --compare both="$T/res/both" -o "$T/rep-cmp" \
+    --run-charts 0 >/dev/null 2>&1
+expect_eq "report -compare baseline=... both=...: exit 0" "$?" 0
+expect_eq "report -compare baseline=... both=...: the same overhead figures" \
+    "$(tail -n +2 "$T/rep-cmp/compare.csv" 2>/dev/null)" "$(tail -n +2 "$C" | sed 's|^[^,]*,|,|')"
+
 # the same tree read back from S3 through the store
 if [ "$s3_ok" = 1 ]; then
     s3_env "$MESHPERF" report s3://modes-bucket/team -o "$T/rep-s3" --run-charts 0 >/dev/null 2>&1
