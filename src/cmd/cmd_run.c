@@ -330,8 +330,11 @@ static int cmd_run_report_check(const struct cmd_run_state *st)
     for (size_t i = 0; i < cfg->nwarnings; i++)
         fprintf(stderr, "%s\n", cfg->warnings[i]);
     size_t nn = topology_count(cfg->topo);
-    printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s\n", st->path, nn, nn == 1 ? "" : "s",
+    printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s", st->path, nn, nn == 1 ? "" : "s",
            cfg->ntests, cfg->ntests == 1 ? "" : "s", cfg->nmetrics, cfg->nmetrics == 1 ? "" : "s");
+    for (size_t i = 0; i < st->nmodes; i++)
+        printf("%s%s", i ? "," : ", modes ", st->modes[i]);
+    printf("\n");
     return EXIT_OK;
 }
 

@@ -63,8 +63,11 @@ expect_match "meshperf.modes serveronly, no sidecar: names the key" "$(cat "$T/n
     '^meshperf run: meshperf\.modes: mode serveronly needs a sidecar'
 sed 's/"pause": "0s"/"pause": "0s", "modes": ["baseline", "both"], "sidecar": "haproxy"/' \
     "$T/config.json" >"$T/okkey.json"
-"$MESHPERF" run --check "$T/okkey.json" >/dev/null 2>&1
+"$MESHPERF" run --check "$T/okkey.json" >"$T/okkey.out" 2>&1
 expect_eq "meshperf.modes baseline, both with a sidecar: --check exit 0" "$?" 0
+expect_match "--check names the modes" "$(cat "$T/okkey.out")" ': OK: 4 nodes, 2 load tests, 0 metrics, modes baseline,both$'
+"$MESHPERF" run --check --modes both,baseline "$T/okkey.json" >"$T/okflag.out" 2>&1
+expect_match "--modes overrides meshperf.modes, in its order" "$(cat "$T/okflag.out")" ', modes both,baseline$'
 
 if ! command -v haproxy >/dev/null; then
     fail "haproxy installed" "apt-get install haproxy"
