@@ -79,6 +79,24 @@ static int served_of(json_t *map, const char *node, json_t *memo, int depth, dou
     return 0;
 }
 
+/* Is node a key of map or a backend in one of its lists? */
+static bool graph_has(json_t *map, const char *node)
+{
+    if (json_object_get(map, node)) return true;
+    const char *k;
+    json_t *bs, *b;
+    size_t i;
+    json_object_foreach(map, k, bs)
+    {
+        if (!json_is_array(bs)) continue;
+        json_array_foreach(bs, i, b)
+        {
+            if (json_is_string(b) && !strcmp(json_string_value(b), node)) return true;
+        }
+    }
+    return false;
+}
+
 /* The node key a load-test URL names: the first DNS label of its host,
  * without "service-" or "node-". */
 static void url_node(const char *url, char *out, size_t outlen)
@@ -126,7 +144,7 @@ int report_compare_graph(const char *json, size_t len, const char *test, double 
         json_t *memo = json_object();
         bool ch = true;
         double s;
-        if (memo && served_of(map, node, memo, 0, &s, &ch) == 0) {
+        if (memo && graph_has(map, node) && served_of(map, node, memo, 0, &s, &ch) == 0) {
             *served = s;
             *chain = ch;
             rc = 0;

@@ -64,6 +64,13 @@ static void test_graph(void **state)
     NEAR(served(diamond, "d", &chain, &rc), 2);
     served(diamond, "zz", &chain, &rc);
     assert_int_equal(rc, -1);
+    const char *stranger = "{\"backends_map\":{\"0\":[\"1\"]},\"load_tests\":[{\"test_name\":"
+                           "\"t\",\"url\":\"http://127.0.0.1:8080/\"},{\"test_name\":\"u\","
+                           "\"url\":\"http://node-1/\"}]}";
+    served(stranger, "t", &chain, &rc); /* a host that names no node */
+    assert_int_equal(rc, -1);
+    NEAR(served(stranger, "u", &chain, &rc), 1); /* a leaf named only as a backend */
+    assert_int_equal(rc, 0);
 
     const char *chain3 = "{\"Backends_Map\":{\"0\":[\"1\"],\"1\":[\"2\"],\"2\":[]},"
                          "\"LOAD_TESTS\":[{\"Test_Name\":\"t\",\"URL\":\"http://service-0/\"}]}";
