@@ -3,7 +3,9 @@
  * Parses flags, turns SOURCE arguments and --compare pairs into
  * report_source entries, opens each source's store (store_open_cached: an
  * s3:// source is read through a local cache keyed by ETag; a bad URI is
- * bad input), and runs report_build (report.c). Exit codes:
+ * bad input), and runs report_build (report.c). Sources labelled with a
+ * mode name, or mode directories inside one, also give the mesh-overhead
+ * figures (report/report_compare.h). Exit codes:
  * 0 report written (warnings for missing files do not change it), 1 no run
  * found or the output could not be written, 2 bad flags or an unreadable
  * source. */
@@ -22,11 +24,15 @@
 
 static void usage(FILE *f, const struct flag *table)
 {
-    fprintf(f, "usage: meshperf report SOURCE... [-o DIR] [-compare label=SOURCE ...]\n\n"
-               "Charts (PNG, and inline SVG in one self-contained index.html) and summary.csv\n"
-               "from results trees. SOURCE is a results tree root (<test>/<ts>/ below it) or\n"
-               "one <test>/<ts> directory, or s3://bucket/prefix (read through a local cache\n"
-               "keyed by ETag in $XDG_CACHE_HOME/meshperf/s3/). See docs/REPORT.md.\n\nflags:\n");
+    fprintf(f,
+            "usage: meshperf report SOURCE... [-o DIR] [-compare label=SOURCE ...]\n\n"
+            "Charts (PNG, and inline SVG in one self-contained index.html) and summary.csv\n"
+            "from results trees. SOURCE is a results tree root (<test>/<ts>/ below it) or\n"
+            "one <test>/<ts> directory, or s3://bucket/prefix (read through a local cache\n"
+            "keyed by ETag in $XDG_CACHE_HOME/meshperf/s3/). Over results of `meshperf run\n"
+            "--modes` (mode directories baseline/, both/, ... at the top, or sources\n"
+            "labelled -compare baseline=DIR -compare both=DIR), also the mesh's overhead\n"
+            "(compare.csv and the page's Mesh overhead section). See docs/REPORT.md.\n\nflags:\n");
     flags_usage(f, table);
 }
 
@@ -39,7 +45,9 @@ int cmd_report(int argc, char **argv)
     const struct flag table[] = {
         {"o", FLAG_STRING, &out, "DIR", "output directory (created; default ./report)", NULL},
         {"compare", FLAG_STRLIST, &cmp, "LABEL=SOURCE",
-         "add a source under a label; sources are overlaid in comparison charts (repeatable)",
+         "add a source under a label; sources are overlaid in comparison charts (repeatable); "
+         "a label that is a mode (baseline, both, serveronly, clientonly) makes it that mode's "
+         "results",
          NULL},
         {"run-charts", FLAG_INT, &run_charts, "N",
          "per-run charts for the first N runs (default 20; -1 = all)", NULL},

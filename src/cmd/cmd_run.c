@@ -14,6 +14,9 @@
  * beside every replica (platform/sidecar.h); an unknown name, or a proxy
  * not in PATH, is one line (naming the Debian package) and exit 2 before
  * anything starts;
+ * --modes baseline,both,... (or meshperf.modes) runs the whole test list
+ * once per mode under <results>/<mode>/ (run/modes.h); an unknown mode, or
+ * a mode other than baseline without a sidecar, is one line and exit 2;
  * 130 SIGINT/SIGTERM (partial results kept). */
 #include <curl/curl.h>
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include "cmd/cmd.h"
 #include "model/config.h"
 #include "run/driver.h"
+#include "run/modes.h"
 #include "base/duration.h"
 #include "base/errbuf.h"
 #include "base/exitcode.h"
@@ -45,7 +49,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
             "usage: meshperf run [flags] [config.json]   (default %s)\n\n"
             "Bring up the config's backends_map as local `meshperf serve` processes,\n"
             "check connectivity, run every load test in order, and store\n"
-            "<results>/<test_name>/<driver_ts>/{config.json,fortio.json,<metric>.csv}.\n\n"
+            "<results>/<test_name>/<driver_ts>/{config.json,fortio.json,<metric>.csv}\n"
+            "(with -modes: <results>/<mode>/<test_name>/<driver_ts>/...).\n\n"
             "flags:\n",
             CMD_RUN_DEFAULT_CONFIG);
     flags_usage(f, table);
@@ -79,8 +84,11 @@ struct cmd_run_state {
     int64_t pause_us, sample_us;
     double scale, escale, tolerance;
     const char *results, *serve_bin, *prom, *loadgen, *path;
-    const char *sidecar; /* --sidecar, else the config's meshperf.sidecar */
-    const char *store;   /* --store URI, else the config's meshperf.store */
+    const char *sidecar;    /* --sidecar, else the config's meshperf.sidecar */
+    const char *store;      /* --store URI, else the config's meshperf.store */
+    const char *modes_flag; /* --modes as given */
+    char **modes;           /* --modes, else the config's meshperf.modes; NULL: none */
+    size_t nmodes;
     bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
     char self[PATH_MAX];
@@ -124,6 +132,11 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
          "run that proxy (Debian's haproxy, nginx) beside every replica, as a mesh's sidecar: "
          "inbound and calls to backends go through it (default: config meshperf.sidecar, else "
          "none)",
+         NULL},
+        {"modes", FLAG_STRING, &st->modes_flag, "LIST",
+         "run the whole test list once per mode, in order, results under <results>/<mode>/: "
+         "baseline (no sidecar), both, serveronly, clientonly (with the -sidecar proxy; "
+         "default: config meshperf.modes, else one run, no mode)",
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
@@ -173,6 +186,7 @@ static int cmd_run_check_url(const char *name, const char *s, const char *what)
 /* Check the flag values that need no config. EXIT_OK or EXIT_USAGE. */
 static int cmd_run_check_flags(struct cmd_run_state *st)
 {
+    char err[ERRBUF_LEN];
     if (st->scale_seen && !(st->scale > 0 && isfinite(st->scale))) {
         fprintf(stderr, "meshperf run: flag -scale-qps: must be a number > 0, got %g\n", st->scale);
         return EXIT_USAGE;
@@ -209,6 +223,11 @@ static int cmd_run_check_flags(struct cmd_run_state *st)
                 shown);
         return EXIT_USAGE;
     }
+    if (st->modes_flag &&
+        modes_parse(st->modes_flag, &st->modes, &st->nmodes, err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf run: flag -modes: %s\n", err);
+        return EXIT_USAGE;
+    }
     if (st->loadgen && cmd_run_check_url("load-generator", st->loadgen,
                                          "the http(s) base URL of a Fortio REST API") < 0)
         return EXIT_USAGE;
@@ -237,6 +256,31 @@ static int cmd_run_sidecar(struct cmd_run_state *st)
     }
     if (!st->check && sidecar_locate(sc, bin, sizeof bin, err, sizeof err) < 0) {
         fprintf(stderr, "meshperf run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The modes: --modes over meshperf.modes; a mode other than baseline
+ * needs a sidecar (cmd_run_sidecar ran first). EXIT_OK, EXIT_USAGE or
+ * EXIT_FAILED. */
+static int cmd_run_modes(struct cmd_run_state *st)
+{
+    const struct config *cfg = st->cfg;
+    if (!st->modes_flag && cfg->nmodes) {
+        st->modes = calloc(cfg->nmodes, sizeof *st->modes);
+        if (!st->modes) return EXIT_FAILED;
+        for (size_t i = 0; i < cfg->nmodes; i++) {
+            if (!(st->modes[i] = strdup(cfg->modes[i]))) return EXIT_FAILED;
+            st->nmodes = i + 1;
+        }
+    }
+    const char *need = modes_need_sidecar(st->modes, st->nmodes);
+    if (need && (!cfg->sidecar || !strcmp(cfg->sidecar, "none"))) {
+        fprintf(stderr,
+                "meshperf run: %s: mode %s needs a sidecar (give -sidecar haproxy|nginx or "
+                "meshperf.sidecar)\n",
+                st->modes_flag ? "flag -modes" : "meshperf.modes", need);
         return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -275,7 +319,8 @@ static int cmd_run_config(struct cmd_run_state *st)
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
     if (!st->store) st->store = cfg->store;
-    return cmd_run_sidecar(st);
+    int rc = cmd_run_sidecar(st);
+    return rc == EXIT_OK ? cmd_run_modes(st) : rc;
 }
 
 /* --check: one line. */
@@ -285,8 +330,11 @@ static int cmd_run_report_check(const struct cmd_run_state *st)
     for (size_t i = 0; i < cfg->nwarnings; i++)
         fprintf(stderr, "%s\n", cfg->warnings[i]);
     size_t nn = topology_count(cfg->topo);
-    printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s\n", st->path, nn, nn == 1 ? "" : "s",
+    printf("%s: OK: %zu node%s, %zu load test%s, %zu metric%s", st->path, nn, nn == 1 ? "" : "s",
            cfg->ntests, cfg->ntests == 1 ? "" : "s", cfg->nmetrics, cfg->nmetrics == 1 ? "" : "s");
+    for (size_t i = 0; i < st->nmodes; i++)
+        printf("%s%s", i ? "," : ", modes ", st->modes[i]);
+    printf("\n");
     return EXIT_OK;
 }
 
@@ -341,7 +389,7 @@ static int cmd_run_drive(const struct cmd_run_state *st)
         .err = stderr,
         .err_fd = STDERR_FILENO,
     };
-    int code = driver_run(st->cfg, &o);
+    int code = st->nmodes ? modes_run(st->cfg, &o, st->modes, st->nmodes) : driver_run(st->cfg, &o);
     curl_global_cleanup();
     return code;
 }
@@ -361,5 +409,6 @@ int cmd_run(int argc, char **argv)
         if (rc == EXIT_OK) rc = cmd_run_drive(&st);
     }
     config_free(st.cfg);
+    modes_free(st.modes, st.nmodes);
     return rc;
 }

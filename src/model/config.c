@@ -442,9 +442,9 @@ static bool dns_label_ok(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static const char *const ext_keys[] = {"step",      "pause",     "sample_interval", "prometheus",
-                                       "namespace", "scale_qps", "load_generator",  "store",
-                                       "tolerance", "sidecar"};
+static const char *const ext_keys[] = {
+    "step",           "pause", "sample_interval", "prometheus", "namespace", "scale_qps",
+    "load_generator", "store", "tolerance",       "sidecar",    "modes"};
 #define NEXT (sizeof ext_keys / sizeof ext_keys[0])
 
 /* meshperf.load_generator: the http(s) base URL of a Fortio REST API. */
@@ -463,6 +463,41 @@ static int parse_load_generator(struct ctx *cx, const char *path, json_t *v, cha
     if (rc < 0) return fail(cx, path, "%s", uerr);
     if (query) return fail(cx, path, "a load generator's base URL takes no query");
     if (!(*out = strdup(s))) return fail(cx, path, "out of memory");
+    return 0;
+}
+
+const char *const config_modes[] = {"baseline", "both", "serveronly", "clientonly", NULL};
+
+bool config_mode_known(const char *name)
+{
+    for (size_t i = 0; config_modes[i]; i++)
+        if (!strcmp(name, config_modes[i])) return true;
+    return false;
+}
+
+/* meshperf.modes: a non-empty list of known mode names, each once. */
+static int parse_modes(struct ctx *cx, const char *path, json_t *v)
+{
+    char got[160], ipath[224];
+    struct config *c = cx->cfg;
+    size_t n = json_is_array(v) ? json_array_size(v) : 0;
+    if (!n)
+        return fail(cx, path,
+                    "must be a list of modes (baseline, both, serveronly, clientonly), got %s",
+                    GOT(v));
+    if (!(c->modes = calloc(n, sizeof *c->modes))) return fail(cx, path, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *m = json_array_get(v, i);
+        const char *s = json_is_string(m) ? json_string_value(m) : NULL;
+        snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
+        if (!s || !config_mode_known(s))
+            return fail(cx, ipath,
+                        "must be a mode (baseline, both, serveronly, clientonly), got %s", GOT(m));
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(c->modes[j], s)) return fail(cx, ipath, "mode \"%s\" given twice", s);
+        if (!(c->modes[i] = strdup(s))) return fail(cx, ipath, "out of memory");
+        c->nmodes = i + 1;
+    }
     return 0;
 }
 
@@ -496,7 +531,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
             return fail(cx, path,
                         "unknown key (known: step, pause, sample_interval, "
                         "prometheus, namespace, scale_qps, load_generator, store, "
-                        "tolerance, sidecar)");
+                        "tolerance, sidecar, modes)");
         }
     }
 #define EPATH(i) (snprintf(path, sizeof path, "%s.%s", f->key, ext_keys[i]), path)
@@ -571,6 +606,7 @@ static int parse_ext(struct ctx *cx, struct field *f)
                         GOT(e[9]));
         if (!(c->sidecar = strdup(s))) return fail(cx, EPATH(9), "out of memory");
     }
+    if (e[10] && parse_modes(cx, EPATH(10), e[10]) < 0) return -1;
 #undef EPATH
     return 0;
 }
@@ -726,6 +762,9 @@ void config_free(struct config *c)
     free(c->load_generator);
     free(c->store);
     free(c->sidecar);
+    for (size_t i = 0; i < c->nmodes; i++)
+        free(c->modes[i]);
+    free(c->modes);
     free(c->ns);
     free(c->text);
     free(c->stored_text);

@@ -101,6 +101,10 @@ struct config {
     char *sidecar;         /* sidecar: the proxy run beside every replica ("haproxy",
                             * "nginx", "none"; platform/sidecar.h checks the name);
                             * NULL = not given (none) */
+    char **modes;          /* modes: run the whole test list once per mode, in this
+                            * order (config_mode_known names); NULL = not given
+                            * (one run, the plain layout) */
+    size_t nmodes;
 
     /* the file itself: the driver writes it verbatim into each result dir */
     char *text; /* original bytes, NUL-terminated (not counted) */
@@ -134,6 +138,15 @@ void config_free(struct config *cfg);
 
 /* The rate to run test i at: tests[i].qps * scale_qps (0 stays 0 = max). */
 double config_test_qps(const struct config *cfg, size_t i);
+
+/* The mode names `meshperf run --modes` and meshperf.modes take, in
+ * their canonical order: "baseline" (no sidecar), "both" (a sidecar on
+ * both sides of every call), "serveronly", "clientonly" (istio/tools'
+ * names). NULL-terminated, static. */
+extern const char *const config_modes[];
+
+/* True when name is one of config_modes. */
+bool config_mode_known(const char *name);
 
 /* "off", "local" or the URL. Borrowed. */
 const char *config_prom_str(const struct config *cfg);

@@ -32,6 +32,7 @@
 #include "base/errbuf.h"
 #include "report/report_fig.h"
 #include "report/report_html.h"
+#include "report/report_compare.h"
 #include "report/report_read.h"
 #include "report/report_summary.h"
 #include "report/report_ts.h"
@@ -95,6 +96,8 @@ void report_run_free(struct report_run *run)
         report_read_metric_free(&run->metrics[i]);
     free(run->metrics);
     free(run->warn);
+    free(run->key);
+    free(run->mode);
 }
 
 void report_free(struct report *r)
@@ -105,6 +108,8 @@ void report_free(struct report *r)
         if (r->stats) {
             free(r->stats[i].mem_mib);
             free(r->stats[i].cpu);
+            free(r->stats[i].ctr_mem_mib);
+            free(r->stats[i].ctr_cpu);
         }
     }
     free(r->runs);
@@ -112,6 +117,15 @@ void report_free(struct report *r)
     for (size_t i = 0; i < r->nnodes; i++)
         free(r->nodes[i]);
     free(r->nodes);
+    for (size_t i = 0; i < r->ncontainers; i++)
+        free(r->containers[i]);
+    free(r->containers);
+    free(r->over);
+    free(r->modes);
+    r->containers = NULL;
+    r->over = NULL;
+    r->modes = NULL;
+    r->ncontainers = r->nmodes = 0;
     r->runs = NULL;
     r->stats = NULL;
     r->nodes = NULL;
@@ -124,10 +138,22 @@ static int node_qcmp(const void *a, const void *b)
     return natcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* baseline, both, serveronly, clientonly; no mode first. */
+static int mode_rank(const char *mode)
+{
+    static const char *const order[] = {"baseline", "both", "serveronly", "clientonly"};
+    for (int i = 0; mode && i < 4; i++)
+        if (!strcmp(mode, order[i])) return i;
+    return -1;
+}
+
 static int run_cmp(const void *pa, const void *pb)
 {
     const struct report_run *a = pa, *b = pb;
     if (a->source != b->source) return a->source < b->source ? -1 : 1;
+    if (a->family != b->family) return a->family < b->family ? -1 : 1;
+    int ma = mode_rank(a->mode), mb = mode_rank(b->mode);
+    if (ma != mb) return ma < mb ? -1 : 1;
     int c = natcmp(a->test, b->test); /* qps500 before qps1000 */
     return c ? c : strcmp(a->ts, b->ts);
 }
@@ -262,6 +288,26 @@ static int nodes_mem_max(const struct report *r, const struct node_ref *refs,
     return 0;
 }
 
+/* Mean CPU cores of series s of a CPU metric (counter: (last - first) /
+ * elapsed; gauge: mean x scale). NaN when it has too few points. */
+static double series_cpu(const struct report_series *s, bool counter, double scale)
+{
+    if (counter) {
+        size_t a = 0, b = s->n;
+        while (a < s->n && !(isfinite(s->v[a]) && isfinite(s->ts[a])))
+            a++;
+        while (b > a && !(isfinite(s->v[b - 1]) && isfinite(s->ts[b - 1])))
+            b--;
+        if (b == 0 || b - 1 <= a || s->ts[b - 1] <= s->ts[a]) return NAN;
+        return (s->v[b - 1] - s->v[a]) / (s->ts[b - 1] - s->ts[a]);
+    }
+    double sum = 0;
+    size_t k = 0;
+    for (size_t j = 0; j < s->n; j++)
+        if (isfinite(s->v[j])) sum += s->v[j], k++;
+    return k ? sum / (double)k * scale : NAN;
+}
+
 /* cpu[k] = mean CPU cores of node k over the run, from m (NaN if none). */
 static void nodes_cpu(const struct report *r, const struct node_ref *refs,
                       const struct report_metric *m, double *cpu)
@@ -273,26 +319,82 @@ static void nodes_cpu(const struct report *r, const struct node_ref *refs,
     for (size_t i = 0; i < m->ns; i++) {
         const struct report_series *s = &m->s[i];
         if (!s->node) continue;
-        double x;
-        if (counter) {
-            size_t a = 0, b = s->n;
-            while (a < s->n && !(isfinite(s->v[a]) && isfinite(s->ts[a])))
-                a++;
-            while (b > a && !(isfinite(s->v[b - 1]) && isfinite(s->ts[b - 1])))
-                b--;
-            if (b == 0 || b - 1 <= a || s->ts[b - 1] <= s->ts[a]) continue;
-            x = (s->v[b - 1] - s->v[a]) / (s->ts[b - 1] - s->ts[a]);
-        } else {
-            double sum = 0;
-            size_t k = 0;
-            for (size_t j = 0; j < s->n; j++)
-                if (isfinite(s->v[j])) sum += s->v[j], k++;
-            if (!k) continue;
-            x = sum / (double)k * scale;
-        }
+        double x = series_cpu(s, counter, scale);
+        if (isnan(x)) continue;
         size_t node = node_index(r, refs, s->node);
         cpu[node] = isnan(cpu[node]) ? x : cpu[node] + x;
     }
+}
+
+/* The index of m's "container" label, or -1. */
+static long container_label(const struct report_metric *m)
+{
+    for (size_t i = 0; i < m->nlabels; i++)
+        if (!strcmp(m->labels[i], "container")) return (long)i;
+    return -1;
+}
+
+/* The index of container name in r->containers, added when new (at most
+ * REPORT_CONTAINERS_MAX); -1 when full, -2 on no memory. */
+static long container_index(struct report *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncontainers; i++)
+        if (!strcmp(r->containers[i], name)) return (long)i;
+    if (r->ncontainers == REPORT_CONTAINERS_MAX) return -1;
+    if (!r->containers && !(r->containers = calloc(REPORT_CONTAINERS_MAX, sizeof *r->containers)))
+        return -2;
+    if (!(r->containers[r->ncontainers] = strdup(name))) return -2;
+    return (long)r->ncontainers++;
+}
+
+/* With modes: per container (label "container"), the run's memory (sum
+ * of each series' max, MiB) and CPU (sum of each series' mean cores).
+ * 0 or -1 on no memory. */
+static int derive_containers(struct report *r, const struct report_opts *o)
+{
+    for (size_t i = 0; i < r->nruns; i++)
+        for (int k = 0; k < 2; k++) {
+            const struct report_metric *m = report_pick_metric(
+                &r->runs[i], k ? "cpu" : "memory", k ? o->cpu_metric : o->memory_metric);
+            long cl = m ? container_label(m) : -1;
+            for (size_t j = 0; cl >= 0 && j < m->ns; j++)
+                if (m->s[j].lv[cl][0] && container_index(r, m->s[j].lv[cl]) == -2) return -1;
+        }
+    size_t nc = r->ncontainers ? r->ncontainers : 1;
+    for (size_t i = 0; i < r->nruns; i++) {
+        struct report_stats *st = &r->stats[i];
+        st->ctr_mem_mib = malloc(nc * sizeof *st->ctr_mem_mib);
+        st->ctr_cpu = malloc(nc * sizeof *st->ctr_cpu);
+        if (!st->ctr_mem_mib || !st->ctr_cpu) return -1;
+        for (size_t c = 0; c < nc; c++)
+            st->ctr_mem_mib[c] = st->ctr_cpu[c] = NAN;
+        for (int k = 0; k < 2; k++) {
+            const struct report_metric *m = report_pick_metric(
+                &r->runs[i], k ? "cpu" : "memory", k ? o->cpu_metric : o->memory_metric);
+            long cl = m ? container_label(m) : -1;
+            if (cl < 0) continue;
+            bool counter = report_ts_is_counter(m->name);
+            double scale = strcasestr(m->name, "percent") ? 0.01 : 1;
+            double unit = !k && unit_rank(m->name) == 1 ? 1.0 / 1048576 : 1;
+            for (size_t j = 0; j < m->ns; j++) {
+                const struct report_series *s = &m->s[j];
+                long c = s->lv[cl][0] ? container_index(r, s->lv[cl]) : -1;
+                if (c < 0) continue;
+                double x = NAN;
+                if (k) {
+                    x = series_cpu(s, counter, scale);
+                } else {
+                    for (size_t p = 0; p < s->n; p++)
+                        if (isfinite(s->v[p]) && (isnan(x) || s->v[p] > x)) x = s->v[p];
+                    x *= unit;
+                }
+                if (isnan(x)) continue;
+                double *slot = k ? &st->ctr_cpu[c] : &st->ctr_mem_mib[c];
+                *slot = isnan(*slot) ? x : *slot + x;
+            }
+        }
+    }
+    return 0;
 }
 
 static int derive(struct report *r, const struct report_opts *o)
@@ -335,6 +437,7 @@ static int derive(struct report *r, const struct report_opts *o)
     }
     free(tmp);
     free(refs);
+    if (rc == 0 && r->has_modes) rc = derive_containers(r, o);
     return rc;
 }
 
@@ -353,8 +456,17 @@ int report_load(struct report *r, const struct report_opts *o, FILE *warnf, char
     }
     r->runs = runs.v;
     r->nruns = runs.n;
+    for (size_t i = 0; i < r->nruns; i++) {
+        struct report_run *run = &r->runs[i];
+        const char *m = report_read_mode(r->sources[run->source].label);
+        if (!run->mode && m && !(run->mode = strdup(m))) {
+            errbuf_set(err, errlen, "out of memory");
+            return -2;
+        }
+        r->has_modes |= run->mode != NULL;
+    }
     if (r->nruns) qsort(r->runs, r->nruns, sizeof *r->runs, run_cmp);
-    if (derive(r, o) < 0) {
+    if (derive(r, o) < 0 || (r->has_modes && report_compare_derive(r) < 0)) {
         errbuf_set(err, errlen, "out of memory");
         return -2;
     }
@@ -411,6 +523,8 @@ int report_build(const struct report_opts *o, const struct report_source *src, s
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.csv", o->out_dir);
     if (report_summary_write(&r, path, err, errlen) < 0) goto out;
+    snprintf(path, sizeof path, "%s/compare.csv", o->out_dir);
+    if (r.has_modes && report_summary_write_modes(&r, path, err, errlen) < 0) goto out;
     if (report_fig_all(&r, o, &figs, err, errlen) < 0) goto out;
     snprintf(path, sizeof path, "%s/index.html", o->out_dir);
     if (report_html_write(&r, o, &figs, path, err, errlen) < 0) goto out;

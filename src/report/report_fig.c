@@ -144,6 +144,24 @@ static int by_qps(const void *a, const void *b, void *ctx)
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
+static bool same_mode(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Indices of the runs of source s (all if s < 0) and mode (NULL: those
+ * without) with a finite actual QPS, by QPS. */
+static size_t runs_of_mode(const struct report *r, int s, const char *mode, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nruns; i++)
+        if ((s < 0 || r->runs[i].source == s) && same_mode(r->runs[i].mode, mode) &&
+            isfinite(r->runs[i].actual_qps))
+            idx[n++] = i;
+    if (n) qsort_r(idx, n, sizeof *idx, by_qps, (void *)r);
+    return n;
+}
+
 /* Indices of the runs of source s (all if s < 0) with a finite actual QPS, by QPS. */
 static size_t runs_of(const struct report *r, int s, size_t *idx)
 {
@@ -157,7 +175,7 @@ static size_t runs_of(const struct report *r, int s, size_t *idx)
 static const char *const pct_names[] = {"p50", "p90", "p99", "p99.9"};
 
 static int across(const struct report *r, const struct report_opts *o, struct report_figs *figs,
-                  int s, char *err, size_t errlen)
+                  int s, const char *mode, char *err, size_t errlen)
 {
     int rc = -1;
     size_t nn = r->nnodes;
@@ -169,11 +187,15 @@ static int across(const struct report *r, const struct report_opts *o, struct re
         errbuf_set(err, errlen, "out of memory");
         goto out;
     }
-    size_t n = runs_of(r, s, idx);
+    size_t n = runs_of_mode(r, s, mode, idx);
     for (size_t i = 0; i < n; i++)
         x[i] = r->runs[idx[i]].actual_qps;
     char title[512], suffix[300] = "", slug[64];
     if (r->nsources > 1) snprintf(suffix, sizeof suffix, " \xe2\x80\x94 %s", r->sources[s].label);
+    if (mode) {
+        size_t l = strlen(suffix);
+        snprintf(suffix + l, sizeof suffix - l, " \xe2\x80\x94 mode %s", mode);
+    }
     /* 1. memory per node */
     size_t ns = 0;
     for (size_t k = 0; k < nn; k++) {
@@ -199,7 +221,7 @@ static int across(const struct report *r, const struct report_opts *o, struct re
                       true,
                       true,
                       false};
-    snprintf(slug, sizeof slug, "memory-vs-qps-s%d", s);
+    snprintf(slug, sizeof slug, "memory-vs-qps-s%d%s%s", s, mode ? "-" : "", mode ? mode : "");
     if (add(figs, o, &c, REPORT_FIG_ACROSS, -1, s, slug, err, errlen) < 0) goto out;
     /* 2. latency percentiles */
     for (int k = 0; k < 4; k++) {
@@ -212,7 +234,7 @@ static int across(const struct report *r, const struct report_opts *o, struct re
     struct chart c2 = {
         title, "actual QPS (requests/s)", "latency (ms)", CHART_X_LINEAR, ser, 4, 0, 0, true, true,
         false};
-    snprintf(slug, sizeof slug, "latency-vs-qps-s%d", s);
+    snprintf(slug, sizeof slug, "latency-vs-qps-s%d%s%s", s, mode ? "-" : "", mode ? mode : "");
     if (add(figs, o, &c2, REPORT_FIG_ACROSS, -1, s, slug, err, errlen) < 0) goto out;
     rc = 0;
 out:
@@ -293,6 +315,184 @@ static int compare(const struct report *r, const struct report_opts *o, struct r
     rc = 0;
 out:
     free(idx);
+    free(x);
+    free(y);
+    free(ser);
+    free(names);
+    return rc;
+}
+
+/* A set of runs of one mode (same source, family and mode): the
+ * overhead charts' unit. */
+struct mode_set {
+    int source, family;
+    const char *mode;
+    char label[300];
+    size_t *idx; /* its runs, by actual QPS */
+    size_t n;
+};
+
+/* The mode sets of r (runs with a mode), in run order, into *out (free
+ * each idx and the array). The count, or -1 on no memory. */
+static long mode_sets(const struct report *r, struct mode_set **out)
+{
+    struct mode_set *v = calloc(r->nruns + 1, sizeof *v);
+    *out = v;
+    if (!v) return -1;
+    long n = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct report_run *u = &r->runs[i];
+        if (!u->mode) continue;
+        bool seen = false;
+        for (long k = 0; k < n && !seen; k++)
+            seen =
+                v[k].source == u->source && v[k].family == u->family && !strcmp(v[k].mode, u->mode);
+        if (seen) continue;
+        struct mode_set *m = &v[n++];
+        *m = (struct mode_set){u->source, u->family, u->mode, "", NULL, 0};
+        if (r->nsources > 1 && u->family >= 0)
+            snprintf(m->label, sizeof m->label, "%s %s", r->sources[u->source].label, u->mode);
+        else
+            snprintf(m->label, sizeof m->label, "%s", u->mode);
+        if (!(m->idx = malloc((r->nruns + 1) * sizeof *m->idx))) {
+            for (long k = 0; k < n; k++)
+                free(v[k].idx);
+            free(v);
+            *out = NULL;
+            return -1;
+        }
+        for (size_t k = 0; k < r->nruns; k++) {
+            const struct report_run *w = &r->runs[k];
+            if (w->source == u->source && w->family == u->family && w->mode &&
+                !strcmp(w->mode, u->mode) && isfinite(w->actual_qps))
+                m->idx[m->n++] = k;
+        }
+        if (m->n) qsort_r(m->idx, m->n, sizeof *m->idx, by_qps, (void *)r);
+    }
+    return n;
+}
+
+/* The overhead charts (report_fig.h), one colour per mode set. */
+static int overhead(const struct report *r, const struct report_opts *o, struct report_figs *figs,
+                    char *err, size_t errlen)
+{
+    struct mode_set *ms;
+    long G = mode_sets(r, &ms);
+    size_t N = r->nruns + 1, C = r->ncontainers, per = (C > 4 ? C : 4) + 2;
+    double *x = G > 0 ? malloc((size_t)G * N * sizeof *x) : NULL;
+    double *y = G > 0 ? malloc((size_t)G * per * N * sizeof *y) : NULL;
+    struct chart_series *ser = G > 0 ? calloc((size_t)G * per, sizeof *ser) : NULL;
+    char(*names)[340] = G > 0 ? calloc((size_t)G * per, sizeof *names) : NULL;
+    int rc = -1;
+    if (G <= 0 || !x || !y || !ser || !names) {
+        rc = G == 0 ? 0 : errbuf_set(err, errlen, "out of memory");
+        goto out;
+    }
+    for (long g = 0; g < G; g++)
+        for (size_t i = 0; i < ms[g].n; i++)
+            x[(size_t)g * N + i] = r->runs[ms[g].idx[i]].actual_qps;
+#define Y(g, k) (y + ((size_t)(g)*per + (k)) * N)
+    /* 1. p99 (solid) and p50 (dashed) */
+    size_t ns = 0;
+    for (long g = 0; g < G; g++) {
+        for (int q = 0; q < 2; q++) {
+            double *yy = Y(g, q);
+            for (size_t i = 0; i < ms[g].n; i++)
+                yy[i] = r->stats[ms[g].idx[i]].pct_ms[q ? 0 : 2];
+            snprintf(names[ns], sizeof names[0], "%s %s", ms[g].label, q ? "p50" : "p99");
+            ser[ns] = (struct chart_series){
+                names[ns], x + (size_t)g * N, yy, ms[g].n, CHART_LINE_POINTS, (int)g, q == 1};
+            ns++;
+        }
+    }
+    struct chart c = {"Latency p99 (solid) and p50 (dashed) vs actual QPS, by mode",
+                      "actual QPS (requests/s)",
+                      "latency (ms)",
+                      CHART_X_LINEAR,
+                      ser,
+                      ns,
+                      0,
+                      0,
+                      true,
+                      true,
+                      false};
+    if (add(figs, o, &c, REPORT_FIG_OVERHEAD, -1, -1, "overhead-latency", err, errlen) < 0)
+        goto out;
+    /* 2. added to the baseline */
+    ns = 0;
+    for (long g = 0; g < G; g++) {
+        if (!strcmp(ms[g].mode, "baseline")) continue;
+        for (int k = 0; k < 4; k++) {
+            double *yy = Y(g, k);
+            for (size_t i = 0; i < ms[g].n; i++)
+                yy[i] = r->over[ms[g].idx[i]].added_ms[k];
+            snprintf(names[ns], sizeof names[0], "%s %s", ms[g].label, pct_names[k]);
+            ser[ns] =
+                (struct chart_series){names[ns], x + (size_t)g * N,  yy, ms[g].n, CHART_LINE_POINTS,
+                                      k,         g % 2 == 0 && G > 2};
+            ns++;
+        }
+    }
+    struct chart c2 = {"Latency added to the baseline vs actual QPS",
+                       "actual QPS (requests/s)",
+                       "added latency (ms)",
+                       CHART_X_LINEAR,
+                       ser,
+                       ns,
+                       0,
+                       0,
+                       true,
+                       true,
+                       false};
+    if (ns && add(figs, o, &c2, REPORT_FIG_OVERHEAD, -1, -1, "overhead-added", err, errlen) < 0)
+        goto out;
+    /* 3, 4. memory and CPU per container */
+    for (int what = 0; what < 2; what++) {
+        ns = 0;
+        for (long g = 0; g < G; g++)
+            for (size_t k = 0; k < C; k++) {
+                double *yy = Y(g, k);
+                bool any = false;
+                for (size_t i = 0; i < ms[g].n; i++) {
+                    const struct report_stats *st = &r->stats[ms[g].idx[i]];
+                    const double *v = what ? st->ctr_cpu : st->ctr_mem_mib;
+                    yy[i] = v ? v[k] : NAN;
+                    any |= isfinite(yy[i]);
+                }
+                if (!any) continue;
+                snprintf(names[ns], sizeof names[0], "%s %s", ms[g].label, r->containers[k]);
+                ser[ns] = (struct chart_series){names[ns],
+                                                x + (size_t)g * N,
+                                                yy,
+                                                ms[g].n,
+                                                CHART_LINE_POINTS,
+                                                (int)g,
+                                                strcmp(r->containers[k], "app") != 0};
+                ns++;
+            }
+        struct chart c3 = {what ? "CPU per container vs actual QPS, by mode (sidecars dashed)"
+                                : "Memory per container vs actual QPS, by mode (sidecars dashed)",
+                           "actual QPS (requests/s)",
+                           what ? "CPU (cores, summed over pods)"
+                                : "max memory (MiB, summed over pods)",
+                           CHART_X_LINEAR,
+                           ser,
+                           ns,
+                           0,
+                           0,
+                           true,
+                           true,
+                           false};
+        if (ns && add(figs, o, &c3, REPORT_FIG_OVERHEAD, -1, -1,
+                      what ? "overhead-cpu" : "overhead-memory", err, errlen) < 0)
+            goto out;
+    }
+#undef Y
+    rc = 0;
+out:
+    for (long g = 0; ms && g < G; g++)
+        free(ms[g].idx);
+    free(ms);
     free(x);
     free(y);
     free(ser);
@@ -460,12 +660,22 @@ int report_fig_all(const struct report *r, const struct report_opts *o, struct r
                    char *err, size_t errlen)
 {
     for (size_t s = 0; s < r->nsources; s++) {
-        bool any = false;
-        for (size_t i = 0; i < r->nruns && !any; i++)
-            any = r->runs[i].source == (int)s;
-        if (any && across(r, o, figs, (int)s, err, errlen) < 0) return -1;
+        /* runs are sorted by source, then mode: one set of charts per mode */
+        const char *done[5];
+        size_t nd = 0;
+        for (size_t i = 0; i < r->nruns; i++) {
+            const struct report_run *u = &r->runs[i];
+            if (u->source != (int)s) continue;
+            bool seen = false;
+            for (size_t k = 0; k < nd && !seen; k++)
+                seen = same_mode(done[k], u->mode);
+            if (seen || nd == 5) continue;
+            done[nd++] = u->mode;
+            if (across(r, o, figs, (int)s, u->mode, err, errlen) < 0) return -1;
+        }
     }
     if (r->nsources > 1 && compare(r, o, figs, err, errlen) < 0) return -1;
+    if (r->has_modes && overhead(r, o, figs, err, errlen) < 0) return -1;
     size_t nrc =
         o->run_charts < 0 || (size_t)o->run_charts > r->nruns ? r->nruns : (size_t)o->run_charts;
     for (size_t i = 0; i < nrc; i++) {

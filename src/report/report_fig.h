@@ -1,11 +1,12 @@
 /* report_fig.h: the report's charts: which charts, from which figures.
  *
- * Across runs (one of each per source): max memory per node vs actual QPS;
- * latency percentiles (p50, p90, p99, p99.9) vs actual QPS. With several
- * sources, comparison charts overlay them (p50/p99 latency and node-0
- * memory vs actual QPS, one colour per source). Per run (for the first
- * opts->run_charts runs): time series charts of every metric CSV with
- * points (one line per label set, x = normalized_ts; counters as a rate,
+ * Across runs (one of each per source, and per mode within a source): max memory per node vs actual
+ * QPS; latency percentiles (p50, p90, p99, p99.9) vs actual QPS. With several sources, comparison
+ * charts overlay them (p50/p99 latency and node-0 memory vs actual QPS, one colour per source).
+ * With modes, overhead charts overlay them (one colour per mode): p50/p99 latency vs actual QPS;
+ * latency added to the baseline (p50, p90, p99, p99.9) vs actual QPS; memory and CPU per container
+ * (app, the proxy) vs actual QPS. Per run (for the first opts->run_charts runs): time series charts
+ * of every metric CSV with points (one line per label set, x = normalized_ts; counters as a rate,
  * one chart per path class, legends and order from report_ts.h), and the
  * latency percentile spectrum on a percentile (log 1/(1-p)) axis. Each chart is described
  * first (a chart_dup copy per figure), then all are drawn once
@@ -22,9 +23,10 @@
 #include "report/report_model.h"
 
 enum report_fig_group {
-    REPORT_FIG_ACROSS,  /* across runs, per source */
-    REPORT_FIG_COMPARE, /* sources overlaid */
-    REPORT_FIG_RUN,     /* one run */
+    REPORT_FIG_ACROSS,   /* across runs, per source */
+    REPORT_FIG_COMPARE,  /* sources overlaid */
+    REPORT_FIG_RUN,      /* one run */
+    REPORT_FIG_OVERHEAD, /* modes overlaid: what the sidecar costs (report_compare.h) */
 };
 
 struct report_fig {

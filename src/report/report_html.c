@@ -3,10 +3,15 @@
  * The page is built in one capped buffer and written at once: a header
  * naming the sources, the warnings, the summary table (the same cells as
  * summary.csv, from report_summary.c), then the figures grouped as across
- * runs / comparison / per run. Every text from the results is escaped. */
+ * runs / comparison / per run. With modes, a "Mesh overhead" section
+ * follows the summary: the modes' headline table (the cells of
+ * compare.csv), the latency percentiles of each test side by side per mode
+ * with what each adds to the baseline, and the overhead charts. Every text
+ * from the results is escaped. */
 #include "report/report_html.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,6 +148,112 @@ static void table(struct buf *b, const struct report *r)
     buf_puts(b, "</tbody></table></div>\n");
 }
 
+/* The modes' headline table (compare.csv's cells). */
+static void mode_table(struct buf *b, const struct report *r)
+{
+    char cell[1024];
+    size_t nc = report_summary_mode_ncols();
+    buf_puts(b, "<div class=\"scroll\"><table id=\"overhead-table\">\n<thead><tr>");
+    for (size_t c = 0; c < nc; c++) {
+        buf_puts(b, "<th>");
+        esc(b, report_summary_mode_colname(c, cell, sizeof cell));
+        buf_puts(b, "</th>");
+    }
+    buf_puts(b, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < r->nmodes; i++) {
+        buf_puts(b, "<tr>");
+        for (size_t c = 0; c < nc; c++) {
+            buf_puts(b, c < 3 || c == nc - 1 ? "<td class=\"t\">" : "<td>");
+            esc(b, report_summary_mode_cell(r, i, c, cell, sizeof cell));
+            buf_puts(b, "</td>");
+        }
+        buf_puts(b, "</tr>\n");
+    }
+    buf_puts(b, "</tbody></table></div>\n");
+}
+
+static void num_cell(struct buf *b, double v, const char *sign)
+{
+    if (isnan(v))
+        buf_puts(b, "<td></td>");
+    else
+        buf_printf(b, "<td>%s%.4g</td>", v > 0 ? sign : "", v);
+}
+
+/* Latency of each (family, test) side by side per mode, and what each
+ * mode adds to the baseline. */
+static void latency_by_mode(struct buf *b, const struct report *r)
+{
+    static const char *const order[] = {"baseline", "both", "serveronly", "clientonly"};
+    static const char *const pn[] = {"p50", "p90", "p99", "p99.9"};
+    bool present[4] = {false};
+    for (size_t i = 0; i < r->nruns; i++)
+        for (int m = 0; m < 4; m++)
+            present[m] |= r->runs[i].mode && !strcmp(r->runs[i].mode, order[m]);
+    buf_puts(b, "<div class=\"scroll\"><table id=\"latency-by-mode\">\n<thead><tr>"
+                "<th>test</th>");
+    for (int m = 0; m < 4; m++)
+        for (int k = 0; present[m] && k < 4; k++)
+            buf_printf(b, "<th>%s %s ms</th>", order[m], pn[k]);
+    for (int m = 1; m < 4; m++)
+        for (int k = 0; present[m] && present[0] && k < 4; k++)
+            buf_printf(b, "<th>%s adds %s ms</th>", order[m], pn[k]);
+    buf_puts(b, "</tr></thead>\n<tbody>\n");
+    /* one row per (family, test): the first run of each pair seen */
+    for (size_t i = 0; i < r->nruns; i++) {
+        const struct report_run *u = &r->runs[i];
+        if (!u->mode) continue;
+        bool first = true;
+        for (size_t k = 0; k < i && first; k++)
+            first = !(r->runs[k].mode && r->runs[k].family == u->family &&
+                      !strcmp(r->runs[k].test, u->test));
+        if (!first) continue;
+        long pick[4] = {-1, -1, -1, -1}; /* the last run of each mode */
+        for (size_t k = i; k < r->nruns; k++) {
+            const struct report_run *w = &r->runs[k];
+            if (!w->mode || w->family != u->family || strcmp(w->test, u->test)) continue;
+            for (int m = 0; m < 4; m++)
+                if (!strcmp(w->mode, order[m])) pick[m] = (long)k;
+        }
+        buf_puts(b, "<tr><td class=\"t\">");
+        if (u->family >= 0 && r->nsources > 1) {
+            esc(b, r->sources[u->family].label);
+            buf_puts(b, " ");
+        }
+        esc(b, u->test);
+        buf_puts(b, "</td>");
+        for (int m = 0; m < 4; m++)
+            for (int k = 0; present[m] && k < 4; k++)
+                num_cell(b, pick[m] >= 0 ? r->stats[pick[m]].pct_ms[k] : NAN, "");
+        for (int m = 1; m < 4; m++)
+            for (int k = 0; present[m] && present[0] && k < 4; k++)
+                num_cell(b, pick[m] >= 0 ? r->over[pick[m]].added_ms[k] : NAN, "+");
+        buf_puts(b, "</tr>\n");
+    }
+    buf_puts(b, "</tbody></table></div>\n");
+}
+
+static void overhead_section(struct buf *b, const struct report *r, const struct report_figs *figs)
+{
+    buf_puts(b, "<h2 id=\"overhead\">Mesh overhead</h2>\n<p class=\"meta\">Per mode other than "
+                "baseline, at 1000 requests/s of actual QPS (interpolated between the runs "
+                "around it, else the nearest run: the last column says which), also in "
+                "<a href=\"compare.csv\">compare.csv</a>. sidecar_traversals = sidecar "
+                "proxies a load request passes (counted from config.json's graph: in mode both, "
+                "every node's inbound sidecar once per request it serves, and the caller's "
+                "egress sidecar once per backend call); sidecar vCPU and MiB per 1000 rps = the "
+                "sidecars' total CPU cores and memory / (actual QPS &times; traversals / 1000); "
+                "added = the percentile minus the baseline run's of the same test; per hop = "
+                "added / traversals, on a chain only. docs/REPORT.md defines each.</p>\n");
+    mode_table(b, r);
+    buf_puts(b, "<h3 id=\"latency-modes\">Latency by test and mode</h3>\n");
+    latency_by_mode(b, r);
+    buf_puts(b, "<div class=\"figs\" id=\"overhead-charts\">\n");
+    for (size_t i = 0; i < figs->n; i++)
+        if (figs->v[i].group == REPORT_FIG_OVERHEAD) figure(b, &figs->v[i], (unsigned)i);
+    buf_puts(b, "</div>\n");
+}
+
 int report_html_write(const struct report *r, const struct report_opts *o,
                       const struct report_figs *figs, const char *path, char *err, size_t errlen)
 {
@@ -197,6 +308,7 @@ int report_html_write(const struct report *r, const struct report_opts *o,
                  "highest memory during the run (MiB); cpu_cores = the node's mean CPU use "
                  "(cores).</p>\n");
     table(&b, r);
+    if (r->has_modes) overhead_section(&b, r, figs);
 
     buf_puts(&b, "<h2 id=\"across\">Across runs</h2>\n<div class=\"figs\">\n");
     for (size_t i = 0; i < figs->n; i++)
@@ -222,6 +334,11 @@ int report_html_write(const struct report *r, const struct report_opts *o,
         if (r->nsources > 1) {
             buf_puts(&b, " (");
             esc(&b, r->sources[r->runs[ri].source].label);
+            buf_puts(&b, ")");
+        }
+        if (r->runs[ri].mode) {
+            buf_puts(&b, " (mode ");
+            esc(&b, r->runs[ri].mode);
             buf_puts(&b, ")");
         }
         buf_puts(&b, "</h3>\n<div class=\"figs\">\n");

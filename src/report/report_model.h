@@ -7,6 +7,12 @@
  * report uses, and every metric CSV as series), and derives per-run figures
  * (percentiles, errors, max memory and mean CPU per node) once.
  *
+ * Modes (`meshperf run --modes`): a run belongs to mode baseline, both,
+ * serveronly or clientonly when its directory is `<mode>/<test>/<ts>` at
+ * the top of its source, or when the source itself is such a mode
+ * directory or carries the mode as its -compare label. Runs with modes get
+ * the mesh-overhead figures of report_compare.h.
+ *
  * Node names: a series belongs to node `node-N` when one of its label
  * values contains "node-<digits>" (pod node-0-0, replica set node-0-5d8f,
  * kubernetes_pod_name node-0-abc-xyz all give node-0). */
@@ -67,6 +73,11 @@ struct report_run {
     struct report_metric *metrics; /* sorted by name */
     size_t nmetrics;
     char *warn; /* one line of problems met while reading (missing / bad files), or NULL */
+    char *key;  /* the run's directory as a key of its source's store ("" at the top) */
+    char *mode; /* "baseline", "both", "serveronly", "clientonly", or NULL (no mode) */
+    int family; /* runs compared with one another's baseline share it: the source
+                 * index for a mode directory inside a source, -1 for a mode
+                 * given by the source's path or label */
 };
 
 /* A run's figures, derived once (report.c). Arrays are indexed like the
@@ -75,6 +86,37 @@ struct report_stats {
     double pct_ms[4]; /* p50, p90, p99, p99.9 in ms; NaN when unknown */
     double *mem_mib;  /* max over time of the node's memory (its series summed per timestamp) */
     double *cpu;      /* mean CPU cores used by the node over the run */
+    /* with modes only (else NULL), indexed like report->containers: */
+    double *ctr_mem_mib; /* sum over the container's series (pods) of each one's max */
+    double *ctr_cpu;     /* sum over its series of each one's mean CPU cores */
+};
+
+/* A run's mesh-overhead figures (report_compare.c); NaN when unknown. */
+struct report_overhead {
+    double traversals;           /* sidecar traversals per load request (0 for baseline) */
+    double proxied_rps;          /* actual_qps x traversals */
+    double app_cpu, sidecar_cpu; /* cores: container "app", every other container */
+    double app_mib, sidecar_mib; /* MiB, likewise (ctr_mem_mib summed) */
+    double vcpu_per_1k;          /* sidecar_cpu / (proxied_rps / 1000) */
+    double mib_per_1k;           /* sidecar_mib / (proxied_rps / 1000) */
+    double added_ms[4];          /* p50, p90, p99, p99.9 minus the baseline run's of the
+                                  * same test and family */
+    double hop_ms[4];            /* added_ms / traversals, when the test's graph is a chain */
+    long base_run;               /* the baseline run compared with, -1 when none */
+};
+
+/* One mode of one family: its headline figures at 1000 requests/s (of
+ * actual QPS), interpolated between the runs around it or taken from the
+ * nearest (how says which). */
+struct report_mode_row {
+    int family;          /* as report_run.family */
+    const char *mode;    /* borrowed from a run */
+    const char *source;  /* the family's source label, or NULL (-1) */
+    const char *sidecar; /* the first non-app container seen, or NULL */
+    size_t nruns;
+    double traversals; /* per request, of the run nearest 1000 rps */
+    double vcpu_per_1k, mib_per_1k, added_ms[4], hop_ms[4];
+    char how[128]; /* "interpolated between 812.4 and 1340 rps", "nearest run: 500.2 rps" */
 };
 
 struct store;
@@ -104,7 +146,16 @@ struct report {
     const char *mem_name;       /* name of the memory metric used (any run), for labels */
     const char *cpu_name;
     bool mem_bytes; /* memory metric is in bytes (shown as MiB) */
+    /* modes (report_compare.c); has_modes false: all NULL / 0 */
+    bool has_modes;
+    char **containers; /* container label values of the memory / CPU metrics */
+    size_t ncontainers;
+    struct report_overhead *over; /* nruns entries */
+    struct report_mode_row *modes;
+    size_t nmodes;
 };
+
+#define REPORT_CONTAINERS_MAX 16 /* containers tracked; more are left out */
 
 #define REPORT_PCTS                                                                                \
     {                                                                                              \

@@ -825,6 +825,33 @@ static struct report_run *add_run(struct report_runs *runs)
     return run;
 }
 
+const char *report_read_mode(const char *name)
+{
+    static const char *const modes[] = {"baseline", "both", "serveronly", "clientonly"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(name, modes[i])) return modes[i];
+    return NULL;
+}
+
+/* run's mode from its key dir ("<mode>/<test>/<ts>": family source) or,
+ * for "<test>/<ts>", from the last segment of the source path (family
+ * -1). 0 or -1 on no memory. */
+static int run_mode(struct report_run *run, const char *path, const char *dir, int source)
+{
+    char seg[256];
+    const char *mode = NULL;
+    run->family = -1;
+    const char *s1 = strchr(dir, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    if (s1 && s2 && !strchr(s2 + 1, '/') && (size_t)(s1 - dir) < sizeof seg) {
+        snprintf(seg, sizeof seg, "%.*s", (int)(s1 - dir), dir);
+        if ((mode = report_read_mode(seg))) run->family = source;
+    } else if (s1 && !s2) {
+        mode = report_read_mode(path_segment(path, false, seg, sizeof seg));
+    }
+    if (mode && !(run->mode = strdup(mode))) return -1;
+    return 0;
+}
+
 /* Read the run in directory files[0].dir, whose run files are files[0..n),
  * naming it from its key (or from the source path for the top directory). */
 static int read_one_run(struct store *st, const char *path, int source,
@@ -854,6 +881,7 @@ static int read_one_run(struct store *st, const char *path, int source,
     if (run) {
         run->source = source;
         rc = read_run(st, dir, test, ts, csvs, ncsv, run);
+        if (rc == 0 && (!(run->key = strdup(dir)) || run_mode(run, path, dir, source) < 0)) rc = -1;
     }
     free(csvs);
     return rc;

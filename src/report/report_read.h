@@ -22,7 +22,9 @@ struct report_runs {
  * run->source = source. A directory is a run when it holds fortio.json,
  * config.json or a *.csv object; directories below a run are not searched.
  * path is the source as given: the top directory's own name and its
- * parent's come from it. Returns 0 (zero runs found is not an error here),
+ * parent's come from it. Each run's key is its directory in st; its mode
+ * (report_model.h) comes from a top-level mode directory (<mode>/<test>/
+ * <ts>) or from path's last segment. Returns 0 (zero runs found is not an error here),
  * or -1 with one line in err when the store cannot be listed ("results: No
  * such file or directory") or on no memory. */
 int report_read_source(struct store *st, const char *path, int source, struct report_runs *runs,
@@ -46,6 +48,11 @@ int report_read_fortio(const char *text, size_t len, struct report_run *run, cha
  * rows before the bad one. */
 int report_read_csv(const char *text, size_t len, const char *name, struct report_metric *m,
                     char *err, size_t errlen);
+
+/* The canonical mode name ("baseline", "both", "serveronly",
+ * "clientonly": the modes of `meshperf run --modes`) equal to name, or
+ * NULL. Static. */
+const char *report_read_mode(const char *name);
 
 /* Free m's contents. NULL is fine. */
 void report_read_metric_free(struct report_metric *m);

@@ -19,9 +19,31 @@ static const char *const fixed[] = {"source",     "test",     "ts",     "request
 static const char *const tail[] = {"status", "reason"};
 #define NTAIL (sizeof tail / sizeof tail[0])
 
+/* After those, with modes only (report_compare.h, docs/REPORT.md). */
+static const char *const over_cols[] = {
+    "mode",
+    "sidecar_traversals",
+    "proxied_rps",
+    "app_cpu_cores",
+    "sidecar_cpu_cores",
+    "app_mem_mib",
+    "sidecar_mem_mib",
+    "sidecar_vcpu_per_1k_rps",
+    "sidecar_mib_per_1k_rps",
+    "added_p50_ms",
+    "added_p90_ms",
+    "added_p99_ms",
+    "added_p99_9_ms",
+    "added_p50_ms_per_hop",
+    "added_p90_ms_per_hop",
+    "added_p99_ms_per_hop",
+    "added_p99_9_ms_per_hop",
+};
+#define NOVER (sizeof over_cols / sizeof over_cols[0])
+
 size_t report_summary_ncols(const struct report *r)
 {
-    return NFIXED + 2 * r->nnodes + NTAIL;
+    return NFIXED + 2 * r->nnodes + NTAIL + (r->has_modes ? NOVER : 0);
 }
 
 const char *report_summary_colname(const struct report *r, size_t col, char *out, size_t outlen)
@@ -32,8 +54,10 @@ const char *report_summary_colname(const struct report *r, size_t col, char *out
         snprintf(out, outlen, "mem_max_mib_%s", r->nodes[col - NFIXED]);
     else if (col < NFIXED + 2 * r->nnodes)
         snprintf(out, outlen, "cpu_cores_%s", r->nodes[col - NFIXED - r->nnodes]);
+    else if (col < NFIXED + 2 * r->nnodes + NTAIL)
+        snprintf(out, outlen, "%s", tail[col - NFIXED - 2 * r->nnodes]);
     else
-        snprintf(out, outlen, "%s", tail[(col - NFIXED - 2 * r->nnodes) % NTAIL]);
+        snprintf(out, outlen, "%s", over_cols[(col - NFIXED - 2 * r->nnodes - NTAIL) % NOVER]);
     return out;
 }
 
@@ -115,6 +139,32 @@ const char *report_summary_cell(const struct report *r, size_t run, size_t col, 
         snprintf(out, outlen, "%s", col == NFIXED + 2 * r->nnodes ? status : why);
         return out;
     }
+    size_t oc = col - NFIXED - 2 * r->nnodes - NTAIL;
+    if (r->has_modes && r->over && oc < NOVER) {
+        const struct report_overhead *o = &r->over[run];
+        const double v[NOVER] = {NAN,
+                                 o->traversals,
+                                 o->proxied_rps,
+                                 o->app_cpu,
+                                 o->sidecar_cpu,
+                                 o->app_mib,
+                                 o->sidecar_mib,
+                                 o->vcpu_per_1k,
+                                 o->mib_per_1k,
+                                 o->added_ms[0],
+                                 o->added_ms[1],
+                                 o->added_ms[2],
+                                 o->added_ms[3],
+                                 o->hop_ms[0],
+                                 o->hop_ms[1],
+                                 o->hop_ms[2],
+                                 o->hop_ms[3]};
+        if (oc == 0) {
+            snprintf(out, outlen, "%s", u->mode ? u->mode : "");
+            return out;
+        }
+        return num(v[oc], out, outlen);
+    }
     out[0] = '\0';
     return out;
 }
@@ -144,6 +194,93 @@ static void put_cell(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+static const char *const mode_cols[] = {
+    "source",
+    "mode",
+    "sidecar",
+    "runs",
+    "sidecar_traversals",
+    "sidecar_vcpu_per_1k_rps",
+    "sidecar_mib_per_1k_rps",
+    "added_p50_ms",
+    "added_p90_ms",
+    "added_p99_ms",
+    "added_p99_9_ms",
+    "added_p50_ms_per_hop",
+    "added_p90_ms_per_hop",
+    "added_p99_ms_per_hop",
+    "added_p99_9_ms_per_hop",
+    "at_1000_rps",
+};
+#define NMODE (sizeof mode_cols / sizeof mode_cols[0])
+
+size_t report_summary_mode_ncols(void)
+{
+    return NMODE;
+}
+
+const char *report_summary_mode_colname(size_t col, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", col < NMODE ? mode_cols[col] : "");
+    return out;
+}
+
+const char *report_summary_mode_cell(const struct report *r, size_t row, size_t col, char *out,
+                                     size_t outlen)
+{
+    const struct report_mode_row *m = &r->modes[row];
+    out[0] = '\0';
+    switch (col) {
+    case 0:
+        snprintf(out, outlen, "%s", m->source ? m->source : "");
+        return out;
+    case 1:
+        snprintf(out, outlen, "%s", m->mode);
+        return out;
+    case 2:
+        snprintf(out, outlen, "%s", m->sidecar ? m->sidecar : "");
+        return out;
+    case 3:
+        snprintf(out, outlen, "%zu", m->nruns);
+        return out;
+    case 4:
+        return num(m->traversals, out, outlen);
+    case 5:
+        return num(m->vcpu_per_1k, out, outlen);
+    case 6:
+        return num(m->mib_per_1k, out, outlen);
+    case 15:
+        snprintf(out, outlen, "%s", m->how);
+        return out;
+    default:
+        if (col >= 7 && col < 11) return num(m->added_ms[col - 7], out, outlen);
+        if (col >= 11 && col < 15) return num(m->hop_ms[col - 11], out, outlen);
+        return out;
+    }
+}
+
+int report_summary_write_modes(const struct report *r, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+    char cell[1024];
+    for (size_t c = 0; c < NMODE; c++) {
+        if (c) fputc(',', f);
+        put_cell(f, mode_cols[c]);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < r->nmodes; i++) {
+        for (size_t c = 0; c < NMODE; c++) {
+            if (c) fputc(',', f);
+            put_cell(f, report_summary_mode_cell(r, i, c, cell, sizeof cell));
+        }
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) return errbuf_set(err, errlen, "%s: write failed", path);
+    return 0;
 }
 
 int report_summary_write(const struct report *r, const char *path, char *err, size_t errlen)

@@ -644,9 +644,10 @@ static int driver_up(struct driver *d, char *e, size_t elen)
 {
     const struct config *cfg = d->cfg;
     size_t nn = topology_count(cfg->topo);
+    const char *sidecar = d->o->sidecar ? d->o->sidecar : cfg->sidecar;
     progress_note(d->prog, "starting %zu node%s x %d replica%s (local, namespace %s, sidecar %s)",
                   nn, nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s", cfg->ns,
-                  cfg->sidecar ? cfg->sidecar : "none");
+                  sidecar ? sidecar : "none");
     d->plat = platform_open("local", e, elen);
     if (!d->plat) return -1;
     struct platform_opts po = {
@@ -661,7 +662,8 @@ static int driver_up(struct driver *d, char *e, size_t elen)
         .on_note_arg = d,
         .local = {.serve_bin = d->o->serve_bin,
                   .log_dir = d->log_dir[0] ? d->log_dir : NULL,
-                  .sidecar = cfg->sidecar},
+                  .sidecar = sidecar,
+                  .sidecar_mode = d->o->sidecar_mode},
     };
     return platform_up(d->plat, cfg->topo, &po, e, elen);
 }

@@ -62,6 +62,8 @@ struct driver_opts {
     const char *load_generator; /* NULL/"": load in-process; else the base URL of a
                                  * Fortio REST API that runs every test (runner.h) */
     double tolerance;           /* degraded beyond this fraction (degraded.h); < 0: default */
+    const char *sidecar;        /* NULL: cfg->sidecar; else this one ("none": none) */
+    const char *sidecar_mode;   /* where sidecars sit (platform_local_opts.sidecar_mode) */
     bool quiet;                 /* no progress, no summary table */
     FILE *out;                  /* summary and results path (stdout) */
     FILE *err;                  /* progress, notes, warnings (stderr) */
