@@ -1,0 +1,734 @@
+/* platform_kubernetes.c: the Kubernetes backend of platform.h, driving the
+ * user's kubectl (platform/kubectl.h); manifests only through
+ * platform/render.h.
+ *
+ * up():  preflight (kubectl, cluster, the flavour's CRDs) -> does the
+ *        namespace exist (else it is ours to delete) -> render ->
+ *        `kubectl apply -f -` (every object labelled RENDER_LABEL_RUN=<run
+ *        id>) -> `kubectl rollout status deployment/NAME` per Deployment
+ *        within one deadline -> for appmesh `kubectl wait` for
+ *        VirtualNodeActive / VirtualServiceActive (the controller's
+ *        condition types; the CRD schemas in ../shared/schemas/appmesh do
+ *        not enumerate them) -> `kubectl get pods -l RUN=ID -o json`
+ *        (replicas by their app label) -> `kubectl port-forward` of the
+ *        load generator's Service (and a Prometheus Service when asked),
+ *        each a base/child on a loopback port, ready once the port accepts.
+ * A supervisor thread watches the port-forwards (pidfds) and restarts one
+ * that ends, on the same port, at most PK_FORWARD_RETRIES times; health()
+ * waits (bounded) for a restart in progress and fails once one gave up.
+ * down(): stop the supervisor and the port-forwards, then (unless keep)
+ * `kubectl delete <kinds> -l RUN=ID` and the namespace when up() created
+ * it. The deletes ignore the cancel flag (they run after a Ctrl-C) but
+ * are bounded. Replicas are the cluster's pods: containers[0] "app" with
+ * pid 0 and no address (the load generator runs in the cluster; load-test
+ * URLs stay in the cluster's form). */
+#include "platform/platform_kubernetes.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/child.h"
+#include "base/errbuf.h"
+#include "base/mono.h"
+#include "model/config.h"
+#include "net/url.h"
+#include "platform/kubectl.h"
+#include "platform/render.h"
+
+#define PK_ROLLOUT_DEFAULT_US (300 * MONO_US_PER_SEC)
+#define PK_CALL_DEFAULT_US    (60 * MONO_US_PER_SEC)
+#define PK_PREFLIGHT_US       (20 * MONO_US_PER_SEC)
+#define PK_FORWARD_READY_US   (30 * MONO_US_PER_SEC)
+#define PK_FORWARD_RETRIES    5
+#define PK_PROM_PORT          9090
+#define PK_NFWD               2
+
+enum pk_fwd_state { PK_FWD_READY, PK_FWD_RESTARTING, PK_FWD_FAILED };
+
+/* One `kubectl port-forward`. */
+struct pk_forward {
+    char ns[128];
+    char target[160]; /* "svc/fortio" */
+    char ports[32];   /* "LOCAL:REMOTE" */
+    int local_port;
+    struct child *c;         /* owned; replaced by the supervisor on restart */
+    enum pk_fwd_state state; /* under mu */
+    int restarts;            /* under mu */
+    char how[CHILD_HOW_MAX]; /* how the last one ended */
+};
+
+struct pk_node {
+    struct platform_replica *reps;
+    size_t n;
+};
+
+struct platform_kubernetes {
+    struct platform base;
+    struct kubectl kc;
+    const struct topology *t;
+    struct platform_opts o; /* copy; its strings borrowed */
+    char ns[128];
+    char run_id[64];
+    char selector[128]; /* RENDER_LABEL_RUN=<run id> */
+    char kinds[1024];   /* what delete names: "deployment.apps,service,..." */
+    char log_path[PATH_MAX];
+    bool preflighted, applied, ns_created, down_done;
+    struct pk_node *nodes;
+    size_t nnodes;
+    struct pk_forward fwd[PK_NFWD];
+    size_t nfwd;
+    char lg_url[64], prom_url[64];
+
+    pthread_t sup;
+    bool sup_running;
+    int stop_fd;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char pending_note[512]; /* under mu: shown by health() */
+};
+
+static const struct platform_ops pk_ops;
+
+static int64_t pk_call_us(const struct platform_kubernetes *k)
+{
+    return k->o.kube.call_timeout_us > 0 ? k->o.kube.call_timeout_us : PK_CALL_DEFAULT_US;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+pk_note(struct platform_kubernetes *k, const char *fmt, ...)
+{
+    if (!k->o.on_note) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    k->o.on_note(k->o.on_note_arg, line);
+}
+
+/* Run kubectl args; 0 when it exited 0, else -1 with err naming the call
+ * and kubectl's last stderr line. r (may be NULL) keeps its output. */
+static int pk_kubectl(struct platform_kubernetes *k, const char *const *args, const char *in,
+                      size_t inlen, int64_t timeout_us, bool cancellable, struct kubectl_result *r,
+                      char *err, size_t errlen)
+{
+    struct kubectl_result mine;
+    struct kubectl_result *res = r ? r : &mine;
+    int rc = kubectl_run(&k->kc, args, in, inlen, timeout_us, cancellable, res, err, errlen);
+    if (rc == KUBECTL_OK && res->status != 0) {
+        char what[512];
+        kubectl_describe(&k->kc, args, what, sizeof what);
+        rc = errbuf_set(err, errlen, "%s: %s", what,
+                        res->err_line[0] ? res->err_line : "failed (no message)");
+    }
+    if (!r) kubectl_result_free(&mine);
+    return rc == KUBECTL_OK ? 0 : -1;
+}
+
+/* ---- preflight ---- */
+
+/* How to install what a flavour's missing CRDs come with. */
+static const char *pk_crd_fix(const char *mesh)
+{
+    if (!strcmp(mesh, "appmesh"))
+        return "App Mesh controller not installed: helm repo add eks "
+               "https://aws.github.io/eks-charts && helm install appmesh-controller "
+               "eks/appmesh-controller --namespace appmesh-system --create-namespace; see "
+               "docs/KUBERNETES.md";
+    if (!strcmp(mesh, "istio-ambient"))
+        return "Istio ambient or the Gateway API not installed: istioctl install --set "
+               "profile=ambient, and the Gateway API CRDs (kubectl apply -f the "
+               "standard-install.yaml of kubernetes-sigs/gateway-api); see docs/KUBERNETES.md";
+    if (!strcmp(mesh, "istio"))
+        return "Istio not installed: istioctl install (or helm install istio-base and istiod); "
+               "see docs/KUBERNETES.md";
+    return "its control plane is not installed; see docs/KUBERNETES.md";
+}
+
+static int pk_setup(struct platform_kubernetes *k, const struct platform_opts *o, char *err,
+                    size_t errlen)
+{
+    k->o = *o;
+    const char *ns = o->kube.ns ? o->kube.ns : o->ns;
+    if (!ns || !ns[0] || snprintf(k->ns, sizeof k->ns, "%s", ns) >= (int)sizeof k->ns)
+        return errbuf_set(err, errlen, "kubernetes: no namespace, or too long");
+    if (!o->kube.cfg) return errbuf_set(err, errlen, "kubernetes: no config to render");
+    if (o->kube.run_id)
+        snprintf(k->run_id, sizeof k->run_id, "%s", o->kube.run_id);
+    else
+        snprintf(k->run_id, sizeof k->run_id, "meshperf-%lld-%ld", (long long)time(NULL),
+                 (long)getpid());
+    snprintf(k->selector, sizeof k->selector, "%s=%s", RENDER_LABEL_RUN, k->run_id);
+    if (o->kube.log_dir)
+        snprintf(k->log_path, sizeof k->log_path, "%s/port-forward.log", o->kube.log_dir);
+    return 0;
+}
+
+int platform_kubernetes_preflight(struct platform *p, const struct platform_opts *o, char *err,
+                                  size_t errlen)
+{
+    if (!platform_is_kubernetes(p)) return errbuf_set(err, errlen, "not a kubernetes platform");
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    if (k->preflighted) return 0;
+    const char *mesh = o->kube.mesh ? o->kube.mesh : "none";
+    if (pk_setup(k, o, err, errlen) < 0 || render_check_mesh(mesh, err, errlen) < 0 ||
+        kubectl_init(&k->kc, o->kube.kubectl, o->kube.context, o->cancel, err, errlen) < 0)
+        return -1;
+    char e[ERRBUF_LEN];
+    const char *version[] = {"version", "-o", "json", NULL};
+    if (pk_kubectl(k, version, NULL, 0, PK_PREFLIGHT_US, true, NULL, e, sizeof e) < 0)
+        return errbuf_set(err, errlen,
+                          "cluster not reachable (%s): check `kubectl%s%s cluster-info` and the "
+                          "context (--context)",
+                          e, k->kc.context[0] ? " --context " : "", k->kc.context);
+    size_t ncrd;
+    const char *const *crds = render_required_crds(mesh, &ncrd);
+    char missing[1024] = "";
+    size_t nmissing = 0;
+    for (size_t i = 0; i < ncrd; i++) {
+        const char *get[] = {"get", "crd", crds[i], "-o", "name", NULL};
+        struct kubectl_result r;
+        int rc = kubectl_run(&k->kc, get, NULL, 0, PK_PREFLIGHT_US, true, &r, e, sizeof e);
+        int st = r.status;
+        kubectl_result_free(&r);
+        if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "preflight: %s", e);
+        if (st == 0) continue;
+        size_t ml = strlen(missing);
+        snprintf(missing + ml, sizeof missing - ml, "%s%s", nmissing ? ", " : "", crds[i]);
+        nmissing++;
+    }
+    if (nmissing)
+        return errbuf_set(err, errlen, "mesh %s: missing CRD%s %s: %s", mesh,
+                          nmissing == 1 ? "" : "s", missing, pk_crd_fix(mesh));
+    k->preflighted = true;
+    return 0;
+}
+
+/* ---- up ---- */
+
+/* Apply the rendered objects; remember their kinds for delete. */
+static int pk_apply(struct platform_kubernetes *k, struct render_set **setp, char *err,
+                    size_t errlen)
+{
+    const struct platform_kubernetes_opts *ko = &k->o.kube;
+    struct render_opts ro = {
+        .mesh = ko->mesh ? ko->mesh : "none",
+        .ns = k->ns,
+        .image = ko->image,
+        .run_id = k->run_id,
+    };
+    if (render_manifests(ko->cfg, &ro, setp, err, errlen) < 0) return -1;
+    struct render_set *s = *setp;
+    size_t kl = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct render_doc *d = &s->docs[i];
+        if (!strcmp(d->kind, "Namespace")) continue; /* by name, and only when ours */
+        char kind[160];
+        const char *slash = strchr(d->api_version, '/');
+        size_t j = 0;
+        for (; d->kind[j] && j + 1 < sizeof kind; j++)
+            kind[j] = (char)(d->kind[j] >= 'A' && d->kind[j] <= 'Z' ? d->kind[j] + 32 : d->kind[j]);
+        kind[j] = '\0';
+        if (slash)
+            snprintf(kind + j, sizeof kind - j, ".%.*s", (int)(slash - d->api_version),
+                     d->api_version);
+        bool seen = false;
+        for (const char *p = k->kinds; *p && !seen;) {
+            size_t n = strcspn(p, ",");
+            seen = n == strlen(kind) && !strncmp(p, kind, n);
+            p += n + (p[n] == ',');
+        }
+        if (seen) continue;
+        int w = snprintf(k->kinds + kl, sizeof k->kinds - kl, "%s%s", kl ? "," : "", kind);
+        if (w < 0 || (size_t)w >= sizeof k->kinds - kl)
+            return errbuf_set(err, errlen, "kubernetes: too many kinds");
+        kl += (size_t)w;
+    }
+    char *yaml = NULL;
+    size_t ylen = 0;
+    FILE *f = open_memstream(&yaml, &ylen);
+    if (!f) return errbuf_set(err, errlen, "out of memory");
+    int rc = render_write_stream(s, f, err, errlen);
+    fclose(f);
+    if (rc == 0) {
+        const char *apply[] = {"apply", "-f", "-", NULL};
+        k->applied = true; /* a partial apply is deleted too */
+        rc = pk_kubectl(k, apply, yaml, ylen, pk_call_us(k), true, NULL, err, errlen);
+        if (rc == 0)
+            pk_note(k, "kubernetes: applied %zu objects (namespace %s, label %s)", s->n, k->ns,
+                    k->selector);
+    }
+    free(yaml);
+    return rc;
+}
+
+/* Every Deployment rolled out, and for appmesh every VirtualNode and
+ * VirtualService active, within one deadline. */
+static int pk_wait(struct platform_kubernetes *k, const struct render_set *s, char *err,
+                   size_t errlen)
+{
+    int64_t total =
+        k->o.kube.rollout_timeout_us > 0 ? k->o.kube.rollout_timeout_us : PK_ROLLOUT_DEFAULT_US;
+    mono_us deadline = mono_now() + total;
+    long total_s = (long)((total + MONO_US_PER_SEC - 1) / MONO_US_PER_SEC);
+    char e[ERRBUF_LEN], tmo[32], what[200];
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->docs[i].kind, "Deployment") != 0) continue;
+        mono_us left = deadline - mono_now();
+        if (left < MONO_US_PER_SEC) left = MONO_US_PER_SEC;
+        snprintf(tmo, sizeof tmo, "--timeout=%llds", (long long)(left / MONO_US_PER_SEC));
+        snprintf(what, sizeof what, "deployment/%s", s->docs[i].name);
+        const char *args[] = {"rollout", "status", what, "-n", k->ns, tmo, NULL};
+        struct kubectl_result r;
+        int rc =
+            kubectl_run(&k->kc, args, NULL, 0, left + 15 * MONO_US_PER_SEC, true, &r, e, sizeof e);
+        int st = r.status;
+        char line[sizeof r.err_line];
+        memcpy(line, r.err_line, sizeof line);
+        kubectl_result_free(&r);
+        if (rc == KUBECTL_CANCELLED) return errbuf_set(err, errlen, "interrupted");
+        if (rc != KUBECTL_OK || st != 0)
+            return errbuf_set(err, errlen,
+                              "Deployment %s (namespace %s) not ready within %lds "
+                              "(kubectl rollout status: %s); deleting everything",
+                              s->docs[i].name, k->ns, total_s,
+                              rc != KUBECTL_OK ? e
+                              : line[0]        ? line
+                                               : "failed");
+    }
+    if (!strcmp(k->o.kube.mesh ? k->o.kube.mesh : "none", "appmesh")) {
+        static const char *const waits[][2] = {
+            {"virtualnode.appmesh.k8s.aws", "--for=condition=VirtualNodeActive"},
+            {"virtualservice.appmesh.k8s.aws", "--for=condition=VirtualServiceActive"}};
+        for (size_t i = 0; i < 2; i++) {
+            mono_us left = deadline - mono_now();
+            if (left < MONO_US_PER_SEC) left = MONO_US_PER_SEC;
+            snprintf(tmo, sizeof tmo, "--timeout=%llds", (long long)(left / MONO_US_PER_SEC));
+            const char *args[] = {"wait",      waits[i][0], "-n", k->ns, "-l",
+                                  k->selector, waits[i][1], tmo,  NULL};
+            if (pk_kubectl(k, args, NULL, 0, left + 15 * MONO_US_PER_SEC, true, NULL, e, sizeof e) <
+                0)
+                return errbuf_set(err, errlen, "App Mesh objects not active within %lds (%s)",
+                                  total_s, e);
+        }
+    }
+    return 0;
+}
+
+/* The replicas: running pods by their app label (node-N). */
+static int pk_pods(struct platform_kubernetes *k, char *err, size_t errlen)
+{
+    const char *args[] = {"get", "pods", "-n", k->ns, "-l", k->selector, "-o", "json", NULL};
+    struct kubectl_result r;
+    if (pk_kubectl(k, args, NULL, 0, pk_call_us(k), true, &r, err, errlen) < 0) {
+        kubectl_result_free(&r);
+        return -1;
+    }
+    struct kubectl_pod *pods = NULL;
+    size_t np = 0;
+    int rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, &pods, &np, err, errlen);
+    kubectl_result_free(&r);
+    if (rc < 0) return -1;
+    k->nnodes = topology_count(k->t);
+    k->nodes = calloc(k->nnodes ? k->nnodes : 1, sizeof *k->nodes);
+    if (!k->nodes) rc = errbuf_set(err, errlen, "out of memory");
+    for (size_t i = 0; rc == 0 && i < k->nnodes; i++) {
+        char label[TOPOLOGY_NAME_MAX + 8];
+        topology_node_label(topology_name(k->t, i), label, sizeof label);
+        struct pk_node *nd = &k->nodes[i];
+        for (size_t j = 0; j < np; j++)
+            nd->n += !strcmp(pods[j].app, label) && !strcmp(pods[j].phase, "Running");
+        if (!nd->n) {
+            rc = errbuf_set(err, errlen, "node %s: no running pod labelled app=%s in namespace %s",
+                            topology_name(k->t, i), label, k->ns);
+            break;
+        }
+        if (!(nd->reps = calloc(nd->n, sizeof *nd->reps))) {
+            rc = errbuf_set(err, errlen, "out of memory");
+            break;
+        }
+        size_t m = 0;
+        for (size_t j = 0; j < np; j++) {
+            if (strcmp(pods[j].app, label) || strcmp(pods[j].phase, "Running")) continue;
+            struct platform_replica *rep = &nd->reps[m++];
+            size_t nl = strnlen(pods[j].name, sizeof rep->pod - 1);
+            memcpy(rep->pod, pods[j].name, nl);
+            rep->pod[nl] = '\0';
+            snprintf(rep->containers[0].name, sizeof rep->containers[0].name, "%s",
+                     PLATFORM_CONTAINER_APP);
+            rep->ncontainers = 1;
+        }
+    }
+    free(pods);
+    return rc;
+}
+
+/* ---- port-forwards ---- */
+
+static int pk_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) close(fd);
+    return port;
+}
+
+/* Does 127.0.0.1:port accept a connection? */
+static bool pk_port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0) close(fd);
+    return ok;
+}
+
+/* Start f's kubectl and wait until its port accepts, it ends, the
+ * deadline passes, *stop_flag (may be NULL) or the cancel flag is set. */
+static int pk_forward_start(struct platform_kubernetes *k, struct pk_forward *f,
+                            const atomic_int *cancel, int stop_fd, char *err, size_t errlen)
+{
+    const char *args[] = {"port-forward", "-n",        f->ns,       f->target,
+                          f->ports,       "--address", "127.0.0.1", NULL};
+    f->c = kubectl_spawn(&k->kc, args, k->log_path[0] ? k->log_path : NULL, err, errlen);
+    if (!f->c) return -1;
+    mono_us deadline = mono_now() + PK_FORWARD_READY_US;
+    while (!pk_port_open(f->local_port)) {
+        if (child_poll(f->c) == 0) {
+            char last[256];
+            child_last_log_line(f->c, last, sizeof last);
+            return errbuf_set(err, errlen, "kubectl port-forward %s -n %s: %s before listening%s%s",
+                              f->target, f->ns, child_how(f->c), last[0] ? "; last output: " : "",
+                              last);
+        }
+        if (mono_now() > deadline)
+            return errbuf_set(err, errlen,
+                              "kubectl port-forward %s -n %s: port %d not open "
+                              "within %llds",
+                              f->target, f->ns, f->local_port,
+                              (long long)(PK_FORWARD_READY_US / MONO_US_PER_SEC));
+        if (cancel && atomic_load(cancel)) return errbuf_set(err, errlen, "interrupted");
+        struct pollfd pfd = {.fd = stop_fd, .events = POLLIN};
+        if (poll(&pfd, stop_fd >= 0 ? 1 : 0, 50) > 0) return errbuf_set(err, errlen, "stopped");
+    }
+    return 0;
+}
+
+static int pk_forward_add(struct platform_kubernetes *k, const char *ns, const char *svc,
+                          int remote, char *err, size_t errlen)
+{
+    struct pk_forward *f = &k->fwd[k->nfwd];
+    snprintf(f->ns, sizeof f->ns, "%s", ns);
+    snprintf(f->target, sizeof f->target, "svc/%s", svc);
+    f->local_port = pk_free_port();
+    if (f->local_port < 0) return errbuf_set(err, errlen, "no free loopback port");
+    snprintf(f->ports, sizeof f->ports, "%d:%d", f->local_port, remote);
+    k->nfwd++;
+    if (pk_forward_start(k, f, k->o.cancel, -1, err, errlen) < 0) return -1;
+    pk_note(k, "port-forward %s (namespace %s) -> 127.0.0.1:%d", f->target, f->ns, f->local_port);
+    return 0;
+}
+
+/* "NS/NAME[:PORT]" into its parts. */
+static int pk_parse_service(const char *s, char *ns, size_t nslen, char *name, size_t namelen,
+                            int *port, char *err, size_t errlen)
+{
+    const char *slash = strchr(s, '/');
+    const char *colon = slash ? strchr(slash, ':') : NULL;
+    size_t nl = slash ? (size_t)(slash - s) : 0;
+    size_t ml = slash ? (colon ? (size_t)(colon - slash - 1) : strlen(slash + 1)) : 0;
+    char *end = NULL;
+    long p = colon ? strtol(colon + 1, &end, 10) : PK_PROM_PORT;
+    if (!nl || !ml || nl >= nslen || ml >= namelen || (colon && (*end || p < 1 || p > 65535)))
+        return errbuf_set(err, errlen,
+                          "flag --prometheus-service: must be NAMESPACE/SERVICE[:PORT], got '%s'",
+                          s);
+    snprintf(ns, nslen, "%.*s", (int)nl, s);
+    snprintf(name, namelen, "%.*s", (int)ml, slash + 1);
+    *port = (int)p;
+    return 0;
+}
+
+/* The supervisor: restart a port-forward that ended. */
+static void *pk_supervise(void *arg)
+{
+    struct platform_kubernetes *k = arg;
+    for (;;) {
+        struct pollfd pfd[PK_NFWD + 1];
+        size_t n = 0;
+        pfd[n++] = (struct pollfd){.fd = k->stop_fd, .events = POLLIN};
+        for (size_t i = 0; i < k->nfwd; i++)
+            pfd[n++] = (struct pollfd){.fd = k->fwd[i].c ? child_pidfd(k->fwd[i].c) : -1,
+                                       .events = POLLIN};
+        int rc = poll(pfd, n, 500);
+        if (rc < 0 && errno != EINTR) break;
+        if (pfd[0].revents) break;
+        for (size_t i = 0; i < k->nfwd; i++) {
+            struct pk_forward *f = &k->fwd[i];
+            pthread_mutex_lock(&k->mu);
+            bool give_up = f->state == PK_FWD_FAILED;
+            pthread_mutex_unlock(&k->mu);
+            if (give_up || !f->c || child_poll(f->c) != 0) continue;
+            pthread_mutex_lock(&k->mu);
+            snprintf(f->how, sizeof f->how, "%s", child_how(f->c));
+            f->state = PK_FWD_RESTARTING;
+            pthread_mutex_unlock(&k->mu);
+            child_free(f->c);
+            f->c = NULL;
+            char e[ERRBUF_LEN] = "";
+            int ok = -1;
+            while (ok < 0) {
+                pthread_mutex_lock(&k->mu);
+                int tries = ++f->restarts;
+                pthread_mutex_unlock(&k->mu);
+                if (tries > PK_FORWARD_RETRIES) break;
+                /* back off a little (200 ms per try), unless stopping */
+                struct pollfd sp = {.fd = k->stop_fd, .events = POLLIN};
+                if (poll(&sp, 1, 200 * tries) > 0) break;
+                ok = pk_forward_start(k, f, NULL, k->stop_fd, e, sizeof e);
+                if (ok < 0 && f->c) {
+                    child_free(f->c);
+                    f->c = NULL;
+                }
+            }
+            pthread_mutex_lock(&k->mu);
+            f->state = ok == 0 ? PK_FWD_READY : PK_FWD_FAILED;
+            snprintf(k->pending_note, sizeof k->pending_note,
+                     ok == 0 ? "port-forward %s (namespace %s) %s; restarted (%d of %d)"
+                             : "port-forward %s (namespace %s) %s; not restarted after %d of %d "
+                               "tries",
+                     f->target, f->ns, f->how,
+                     f->restarts > PK_FORWARD_RETRIES ? PK_FORWARD_RETRIES : f->restarts,
+                     PK_FORWARD_RETRIES);
+            pthread_cond_broadcast(&k->cv);
+            pthread_mutex_unlock(&k->mu);
+        }
+    }
+    return NULL;
+}
+
+static int pk_up(struct platform *p, const struct topology *t, const struct platform_opts *o,
+                 char *err, size_t errlen)
+{
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    k->t = t;
+    if (platform_kubernetes_preflight(p, o, err, errlen) < 0) return -1;
+    char e[ERRBUF_LEN];
+    const char *getns[] = {"get", "namespace", k->ns, "-o", "name", NULL};
+    struct kubectl_result r;
+    int rc = kubectl_run(&k->kc, getns, NULL, 0, pk_call_us(k), true, &r, e, sizeof e);
+    int st = r.status;
+    kubectl_result_free(&r);
+    if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "%s", e);
+    k->ns_created = st != 0;
+    struct render_set *s = NULL;
+    rc = pk_apply(k, &s, err, errlen);
+    if (rc == 0) rc = pk_wait(k, s, err, errlen);
+    render_set_free(s);
+    if (rc == 0) rc = pk_pods(k, err, errlen);
+    if (rc == 0)
+        rc = pk_forward_add(k, k->ns, RENDER_LOADGEN_NAME, RENDER_LOADGEN_PORT, err, errlen);
+    if (rc == 0 && o->kube.prom_service) {
+        char pns[128], pname[128];
+        int pport = 0;
+        rc = pk_parse_service(o->kube.prom_service, pns, sizeof pns, pname, sizeof pname, &pport,
+                              err, errlen);
+        if (rc == 0) rc = pk_forward_add(k, pns, pname, pport, err, errlen);
+        if (rc == 0)
+            snprintf(k->prom_url, sizeof k->prom_url, "http://127.0.0.1:%d", k->fwd[1].local_port);
+    }
+    if (rc < 0) return -1;
+    snprintf(k->lg_url, sizeof k->lg_url, "http://127.0.0.1:%d/", k->fwd[0].local_port);
+    k->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (k->stop_fd < 0 || pthread_create(&k->sup, NULL, pk_supervise, k) != 0)
+        return errbuf_set(err, errlen, "cannot start the port-forward supervisor");
+    k->sup_running = true;
+    return 0;
+}
+
+static const struct platform_replica *pk_replicas(struct platform *p, size_t node, size_t *n)
+{
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    if (!k->nodes || node >= k->nnodes) {
+        *n = 0;
+        return NULL;
+    }
+    *n = k->nodes[node].n;
+    return k->nodes[node].reps;
+}
+
+/* The URL stays the cluster's: the load generator runs in the cluster. */
+static int pk_resolve(struct platform *p, const char *url, char *out, size_t outlen, size_t *node,
+                      char *err, size_t errlen)
+{
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    char *path = malloc(URL_PATH_MAX + 1);
+    if (!path) return errbuf_set(err, errlen, "out of memory");
+    int rc = topology_resolve_url(k->t, url, node, path, URL_PATH_MAX + 1, NULL, 0, err, errlen);
+    free(path);
+    if (rc < 0) return -1;
+    if (snprintf(out, outlen, "%s", url) >= (int)outlen)
+        return errbuf_set(err, errlen, "URL too long");
+    return 0;
+}
+
+/* The port-forwards are up (waiting, bounded, for a restart in progress).
+ * Pods are the cluster's to keep running: a pod that dies is replaced by
+ * its Deployment, and shows in the test's errors. */
+static int pk_health(struct platform *p, char *err, size_t errlen)
+{
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    char note[sizeof k->pending_note];
+    int rc = 0;
+    mono_us deadline = mono_now() + PK_FORWARD_READY_US + 5 * MONO_US_PER_SEC;
+    pthread_mutex_lock(&k->mu);
+    for (size_t i = 0; i < k->nfwd && rc == 0; i++) {
+        struct pk_forward *f = &k->fwd[i];
+        while (f->state == PK_FWD_RESTARTING && mono_now() < deadline &&
+               !(k->o.cancel && atomic_load(k->o.cancel))) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+        }
+        if (f->state == PK_FWD_FAILED)
+            rc = errbuf_set(err, errlen,
+                            "port-forward %s (namespace %s) %s and could not be "
+                            "restarted (%d tries; log: %s)",
+                            f->target, f->ns, f->how, PK_FORWARD_RETRIES,
+                            k->log_path[0] ? k->log_path : "none");
+        else if (f->state == PK_FWD_RESTARTING)
+            rc = errbuf_set(err, errlen, "port-forward %s (namespace %s) %s; not back in time",
+                            f->target, f->ns, f->how);
+    }
+    memcpy(note, k->pending_note, sizeof note);
+    k->pending_note[0] = '\0';
+    pthread_mutex_unlock(&k->mu);
+    if (note[0]) pk_note(k, "%s", note);
+    return rc;
+}
+
+static void pk_down(struct platform *p)
+{
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    if (k->down_done) return;
+    k->down_done = true;
+    if (k->sup_running) {
+        uint64_t one = 1;
+        ssize_t w = write(k->stop_fd, &one, sizeof one);
+        (void)w;
+        pthread_join(k->sup, NULL);
+        k->sup_running = false;
+    }
+    struct child *cs[PK_NFWD] = {0};
+    for (size_t i = 0; i < k->nfwd; i++)
+        cs[i] = k->fwd[i].c;
+    child_stop_all(cs, k->nfwd, CHILD_STOP_WAIT_US);
+    for (size_t i = 0; i < k->nfwd; i++) {
+        child_free(k->fwd[i].c);
+        k->fwd[i].c = NULL;
+    }
+    if (!k->applied) return;
+    if (k->o.kube.keep) {
+        pk_note(k,
+                "--keep: left in the cluster: objects labelled %s in namespace %s; delete with "
+                "`kubectl delete %s -n %s -l %s`%s%s",
+                k->selector, k->ns, k->kinds, k->ns, k->selector,
+                k->ns_created ? " and `kubectl delete namespace " : "", k->ns_created ? k->ns : "");
+        return;
+    }
+    char e[ERRBUF_LEN], tmo[32];
+    snprintf(tmo, sizeof tmo, "--timeout=%llds", (long long)(pk_call_us(k) / MONO_US_PER_SEC));
+    int rc = 0;
+    if (k->kinds[0]) {
+        const char *del[] = {
+            "delete", k->kinds, "-n", k->ns, "-l", k->selector, "--ignore-not-found", tmo, NULL};
+        rc = pk_kubectl(k, del, NULL, 0, pk_call_us(k) + 15 * MONO_US_PER_SEC, false, NULL, e,
+                        sizeof e);
+    }
+    if (rc == 0 && k->ns_created) {
+        const char *del[] = {"delete",       "namespace", k->ns, "--ignore-not-found",
+                             "--wait=false", NULL};
+        rc = pk_kubectl(k, del, NULL, 0, pk_call_us(k), false, NULL, e, sizeof e);
+    }
+    if (rc < 0)
+        pk_note(k, "warning: could not delete everything (%s): run `kubectl delete %s -n %s -l %s`",
+                e, k->kinds, k->ns, k->selector);
+    else
+        pk_note(k, "kubernetes: deleted the objects labelled %s%s%s", k->selector,
+                k->ns_created ? " and namespace " : "", k->ns_created ? k->ns : "");
+}
+
+static void pk_free(struct platform *p)
+{
+    if (!p) return;
+    struct platform_kubernetes *k = (struct platform_kubernetes *)p;
+    pk_down(p);
+    for (size_t i = 0; k->nodes && i < k->nnodes; i++)
+        free(k->nodes[i].reps);
+    free(k->nodes);
+    if (k->stop_fd >= 0) close(k->stop_fd);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    free(k);
+}
+
+static const struct platform_ops pk_ops = {
+    .name = "kubernetes",
+    .up = pk_up,
+    .replicas = pk_replicas,
+    .resolve = pk_resolve,
+    .health = pk_health,
+    .down = pk_down,
+    .free = pk_free,
+};
+
+struct platform *platform_kubernetes_new(void)
+{
+    struct platform_kubernetes *k = calloc(1, sizeof *k);
+    if (!k) return NULL;
+    k->base.ops = &pk_ops;
+    k->stop_fd = -1;
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    return &k->base;
+}
+
+bool platform_is_kubernetes(const struct platform *p)
+{
+    return p && p->ops == &pk_ops;
+}
+
+const char *platform_kubernetes_loadgen_url(const struct platform *p)
+{
+    const struct platform_kubernetes *k = (const struct platform_kubernetes *)p;
+    return platform_is_kubernetes(p) && k->lg_url[0] ? k->lg_url : NULL;
+}
+
+const char *platform_kubernetes_prom_url(const struct platform *p)
+{
+    const struct platform_kubernetes *k = (const struct platform_kubernetes *)p;
+    return platform_is_kubernetes(p) && k->prom_url[0] ? k->prom_url : NULL;
+}
