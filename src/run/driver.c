@@ -666,7 +666,7 @@ static int driver_open_tools(struct driver *d, char *e, size_t elen)
     d->ps = procstat_new(interval_s, NULL, e, elen);
     if (d->ps) d->scrape = driver_scrape_new(interval_s, e, elen);
     if (!d->ps || !d->scrape) return -1;
-    if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF)
+    if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF && !(d->kube && d->o->kube.prom_service))
         progress_note(d->prog,
                       "note: the config's %zu PromQL metrics need a Prometheus (install the "
                       "Debian package prometheus, or give -prometheus URL); writing the "

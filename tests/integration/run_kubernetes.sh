@@ -17,7 +17,9 @@
 # naming the Deployment and the timeout, exit 1, delete still called, no
 # port-forward); SIGINT during a test (exit 130, delete called, no child
 # left); missing CRDs (the fix named, exit 2, nothing applied or deleted);
-# a port-forward killed between tests is restarted (exit 0).
+# a port-forward killed between tests is restarted (exit 0); a Prometheus
+# Service port-forwarded and queried (a python stand-in answering an empty
+# matrix), and --keep deleting nothing.
 # limit: 150
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/run_common.inc"
@@ -85,12 +87,29 @@ case "$1 ${2:-}" in
 "port-forward "*)
     svc=${4#*/}; local_port=${5%%:*}
     echo $$ >"$K/pf-$svc.pid"
+    case $svc in prometheus*) exec python3 "$K/fakeprom.py" "$local_port" ;; esac
     exec "$MESHPERF" serve -port "$local_port" -listen 127.0.0.1 -rest ;;
 "delete "*) echo "deleted" ;;
 *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 1 ;;
 esac
 SH
 chmod +x "$T/bin/kubectl"
+# what a port-forwarded Prometheus answers: ready, and an empty matrix
+cat >"$K/fakeprom.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, body):
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_GET(self): self.reply(b"Prometheus Server is Ready.")
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.reply(b'{"status":"success","data":{"resultType":"matrix","result":[]}}')
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.daemon_threads = True
+s.serve_forever()
+PY
 export PATH="$T/bin:$PATH" KSTUB_DIR="$K" MESHPERF
 
 # the service the load tests reach (node "localhost" of the graph)
@@ -200,5 +219,23 @@ expect_match "restart: said so" "$(cat "$T/restart.err")" 'port-forward svc/fort
 ts=$(ls "$T/restart/b" 2>/dev/null)
 check "restart: the second test ran" jq -e '.ActualQPS > 0' "$T/restart/b/$ts/fortio.json"
 check "restart: no child left" no_marked_left 5
+
+# 6. --prometheus-service is port-forwarded and queried; --keep deletes nothing
+jq '.load_tests |= .[:1] | .metrics = {"m1": "up"}' "$T/config.json" >"$T/prom.json"
+rm -f "$K"/calls.log
+MESHPERF_IT_MARK=$RUN_MARK timeout -s KILL 60 "$MESHPERF" run --platform kubernetes \
+    --namespace mp-test --results "$T/prom" --prometheus-service monitoring/prometheus-k8s --keep \
+    "$T/prom.json" >"$T/prom.out" 2>"$T/prom.err"
+rc=$?
+expect_eq "prometheus-service: exit 0" "$rc" 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$T/prom.err"
+expect_match "prometheus-service: port-forwarded" "$(grep port-forward "$K/calls.log" | tail -1)" \
+    '^port-forward -n monitoring svc/prometheus-k8s [0-9]+:9090 --address 127.0.0.1$'
+expect_match "prometheus-service: queried" "$(cat "$T/prom.err")" 'prometheus: http://127\.0\.0\.1:[0-9]+'
+ts=$(ls "$T/prom/a" 2>/dev/null)
+check "prometheus-service: m1.csv written" test -f "$T/prom/a/$ts/m1.csv"
+expect_eq "--keep: nothing deleted" "$(grep -c '^delete' "$K/calls.log")" 0
+expect_match "--keep: says how to delete" "$(cat "$T/prom.err")" 'kubectl delete deployment.apps,service -n mp-test -l meshperf.io/run='
+check "prometheus-service: no child left" no_marked_left 5
 
 done_testing
