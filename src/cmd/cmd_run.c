@@ -46,7 +46,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
 {
     fprintf(f,
             "usage: meshperf run [flags] [config.json]   (default %s)\n\n"
-            "Bring up the config's backends_map as local `meshperf serve` processes,\n"
+            "Bring up the config's backends_map as local `meshperf serve` processes\n"
+            "(or on a cluster through kubectl, with --platform kubernetes),\n"
             "check connectivity, run every load test in order, and store\n"
             "<results>/<test_name>/<driver_ts>/{config.json,fortio.json,<metric>.csv}.\n\n"
             "flags:\n",
@@ -266,6 +267,11 @@ static int cmd_run_sidecar(struct cmd_run_state *st)
     return EXIT_OK;
 }
 
+static bool cmd_run_kube(const struct cmd_run_state *st)
+{
+    return st->platform && !strcmp(st->platform, "kubernetes");
+}
+
 /* Load the config and apply the flags over its "meshperf" keys.
  * EXIT_OK, EXIT_USAGE or EXIT_FAILED. */
 static int cmd_run_config(struct cmd_run_state *st)
@@ -295,7 +301,8 @@ static int cmd_run_config(struct cmd_run_state *st)
     }
     /* Issue #5's default: a config with PromQL metrics and no say on where
      * to evaluate them gets a local Prometheus when one is installed. */
-    if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && !st->platform && on_path("prometheus"))
+    if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && !cmd_run_kube(st) &&
+        on_path("prometheus"))
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
     if (!st->store) st->store = cfg->store;
@@ -337,9 +344,11 @@ static int cmd_run_platform(struct cmd_run_state *st)
                       : st->cfg->prom == CONFIG_PROM_URL && st->prom_service
                           ? "prometheus URL together with --prometheus-service"
                       : st->loadgen ? "load-generator (the load runs on the in-cluster one)"
+                      : st->sidecar ? "sidecar (the mesh's proxies are the sidecars there)"
                                     : NULL;
     if (bad) {
-        fprintf(stderr, "meshperf run: flag -%s: not with --platform kubernetes\n", bad);
+        fprintf(stderr, "meshperf run: flag -platform kubernetes: not with %s (flag or config)\n",
+                bad);
         return EXIT_USAGE;
     }
     return EXIT_OK;

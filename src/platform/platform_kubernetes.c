@@ -535,10 +535,11 @@ static int pk_up(struct platform *p, const struct topology *t, const struct plat
     const char *getns[] = {"get", "namespace", k->ns, "-o", "name", NULL};
     struct kubectl_result r;
     int rc = kubectl_run(&k->kc, getns, NULL, 0, pk_call_us(k), true, &r, e, sizeof e);
-    int st = r.status;
+    /* ours to delete only when it surely did not exist (not on Forbidden) */
+    bool missing = r.status != 0 && strstr(r.err_line, "NotFound") != NULL;
     kubectl_result_free(&r);
     if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "%s", e);
-    k->ns_created = st != 0;
+    k->ns_created = missing;
     struct render_set *s = NULL;
     rc = pk_apply(k, &s, err, errlen);
     if (rc == 0) rc = pk_wait(k, s, err, errlen);

@@ -887,7 +887,8 @@ static int driver_finish(struct driver *d, int code)
                 store_where(d->store, NULL, where, sizeof where), d->ts);
     }
     if (d->log_dir[0]) {
-        if (code == EXIT_OK || code == EXIT_DEGRADED || code == EXIT_INTERRUPTED) {
+        if (code == EXIT_OK || code == EXIT_DEGRADED || code == EXIT_INTERRUPTED ||
+            code == EXIT_USAGE) { /* usage: a kubernetes preflight, nothing ran */
             driver_rm_logs(d->log_dir);
         } else {
             progress_warn(d->prog, "node logs kept in %s", d->log_dir);

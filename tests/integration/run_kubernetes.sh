@@ -57,7 +57,12 @@ deployments() { # the names of the applied Deployments
 }
 ARGS=("$@")
 case "$1 ${2:-}" in
-"version "*) echo '{"clientVersion":{"gitVersion":"v1.31.0"},"serverVersion":{"gitVersion":"v1.31.0"}}' ;;
+"version "*)
+    if [ -e "$K/unreachable" ]; then
+        echo "The connection to the server localhost:8080 was refused - did you specify the right host or port?" >&2
+        exit 1
+    fi
+    echo '{"clientVersion":{"gitVersion":"v1.31.0"},"serverVersion":{"gitVersion":"v1.31.0"}}' ;;
 "get crd")
     if [ -e "$K/no-crds" ]; then
         echo "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"$3\" not found" >&2
@@ -237,5 +242,30 @@ check "prometheus-service: m1.csv written" test -f "$T/prom/a/$ts/m1.csv"
 expect_eq "--keep: nothing deleted" "$(grep -c '^delete' "$K/calls.log")" 0
 expect_match "--keep: says how to delete" "$(cat "$T/prom.err")" 'kubectl delete deployment.apps,service -n mp-test -l meshperf.io/run='
 check "prometheus-service: no child left" no_marked_left 5
+
+# 7. flags: checked before anything runs (exit 2, one line)
+: >"$K/calls.log"
+bad() { # bad NAME WANT ARGS...: exit 2 and stderr matching WANT
+    local name=$1 want=$2; shift 2
+    timeout -s KILL 30 "$MESHPERF" run --results "$T/bad" "$@" "$T/config.json" >/dev/null 2>"$T/bad.err"
+    expect_eq "$name: exit 2" "$?" 2
+    expect_match "$name: said" "$(cat "$T/bad.err")" "$want"
+}
+bad "unknown mesh" 'flag -mesh: unknown mesh "consul" \(known: appmesh, istio, istio-ambient, linkerd, none\)' \
+    --platform kubernetes --mesh consul
+bad "--mesh without kubernetes" 'flag -mesh: only with --platform kubernetes' --mesh istio
+bad "unknown platform" 'flag -platform: must be local or kubernetes' --platform nomad
+bad "local prometheus on kubernetes" 'not with prometheus local' --platform kubernetes --prometheus local
+expect_eq "flags: kubectl never called" "$(wc -l <"$K/calls.log")" 0
+touch "$K/unreachable"
+bad "cluster unreachable" 'cluster not reachable \(kubectl version -o json: The connection to the server localhost:8080 was refused' \
+    --platform kubernetes
+rm -f "$K/unreachable"
+expect_eq "cluster unreachable: nothing applied" "$(grep -c '^apply' "$K/calls.log")" 0
+timeout -s KILL 30 env PATH="$T/nobin" "$MESHPERF" run --platform kubernetes --results "$T/nok" \
+    "$T/config.json" >/dev/null 2>"$T/nok.err"
+expect_eq "no kubectl: exit 2" "$?" 2
+expect_match "no kubectl: says how to install it" "$(cat "$T/nok.err")" \
+    'kubectl not found in PATH: install kubectl \(https://kubernetes.io/docs/tasks/tools/'
 
 done_testing
