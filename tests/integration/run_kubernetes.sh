@@ -16,7 +16,7 @@
 # port-forward, delete); a rollout that never becomes ready (one line
 # naming the Deployment and the timeout, exit 1, delete still called, no
 # port-forward); SIGINT during a test (exit 130, delete called, no child
-# left); missing CRDs (the fix named, exit 2, nothing applied or deleted);
+# left; also while waiting for a rollout); missing CRDs (the fix named, exit 2, nothing applied or deleted);
 # a port-forward killed between tests is restarted (exit 0); a Prometheus
 # Service port-forwarded and queried (a python stand-in answering an empty
 # matrix), and --keep deleting nothing.
@@ -197,6 +197,25 @@ rc=$?
 expect_eq "SIGINT: exit 130" "$rc" 130
 expect_match "SIGINT: everything deleted" "$(verbs)" 'port-forward delete delete $'
 check "SIGINT: no child left (port-forward ended)" no_marked_left 5
+
+# 3b. SIGINT while waiting for a rollout: the waiting kubectl is stopped,
+# everything deleted
+echo node-1 >"$K/hang"
+rm -f "$K"/calls.log
+MESHPERF_IT_MARK=$RUN_MARK timeout -s KILL 60 "$MESHPERF" run --platform kubernetes \
+    --namespace mp-test --results "$T/intr" --rollout-timeout 60s "$T/config.json" \
+    >"$T/intr.out" 2>"$T/intr.err" &
+RPID=$!
+for _ in $(seq 300); do grep -q '^rollout' "$K/calls.log" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$RPID"
+SECONDS_AT=$SECONDS
+wait "$RPID"
+rc=$?
+rm -f "$K/hang"
+expect_eq "SIGINT during rollout: exit 130" "$rc" 130
+expect_range "SIGINT during rollout: ends at once (s)" $((SECONDS - SECONDS_AT)) 0 20
+expect_match "SIGINT during rollout: everything deleted" "$(verbs)" 'apply rollout delete delete $'
+check "SIGINT during rollout: no child left" no_marked_left 5
 
 # 4. missing CRDs
 touch "$K/no-crds"
