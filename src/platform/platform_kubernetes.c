@@ -13,10 +13,9 @@
  *        (replicas by their app label) -> `kubectl port-forward` of the
  *        load generator's Service (and a Prometheus Service when asked),
  *        each a base/child on a loopback port, ready once the port accepts.
- * A supervisor thread watches the port-forwards (pidfds) and restarts one
- * that ends, on the same port, at most PK_FORWARD_RETRIES times; health()
- * waits (bounded) for a restart in progress and fails once one gave up.
- * down(): stop the supervisor and the port-forwards, then (unless keep)
+ * The port-forwards are supervised and restarted when they drop
+ * (platform/portforward.h); health() is theirs. down(): stop the
+ * port-forwards, then (unless keep)
  * `kubectl delete <kinds> -l RUN=ID` and the namespace when up() created
  * it. The deletes ignore the cancel flag (they run after a Ctrl-C) but
  * are bounded. Replicas are the cluster's pods: containers[0] "app" with
@@ -24,49 +23,25 @@
  * URLs stay in the cluster's form). */
 #include "platform/platform_kubernetes.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "base/child.h"
 #include "base/errbuf.h"
 #include "base/mono.h"
 #include "model/config.h"
 #include "net/url.h"
 #include "platform/kubectl.h"
+#include "platform/portforward.h"
 #include "platform/render.h"
 
 #define PK_ROLLOUT_DEFAULT_US (300 * MONO_US_PER_SEC)
 #define PK_CALL_DEFAULT_US    (60 * MONO_US_PER_SEC)
 #define PK_PREFLIGHT_US       (20 * MONO_US_PER_SEC)
-#define PK_FORWARD_READY_US   (30 * MONO_US_PER_SEC)
-#define PK_FORWARD_RETRIES    5
 #define PK_PROM_PORT          9090
-#define PK_NFWD               2
-
-enum pk_fwd_state { PK_FWD_READY, PK_FWD_RESTARTING, PK_FWD_FAILED };
-
-/* One `kubectl port-forward`. */
-struct pk_forward {
-    char ns[128];
-    char target[160]; /* "svc/fortio" */
-    char ports[32];   /* "LOCAL:REMOTE" */
-    int local_port;
-    struct child *c;         /* owned; replaced by the supervisor on restart */
-    enum pk_fwd_state state; /* under mu */
-    int restarts;            /* under mu */
-    char how[CHILD_HOW_MAX]; /* how the last one ended */
-};
 
 struct pk_node {
     struct platform_replica *reps;
@@ -86,16 +61,8 @@ struct platform_kubernetes {
     bool preflighted, applied, ns_created, down_done;
     struct pk_node *nodes;
     size_t nnodes;
-    struct pk_forward fwd[PK_NFWD];
-    size_t nfwd;
+    struct portforward *pf; /* the load generator's, and Prometheus' */
     char lg_url[64], prom_url[64];
-
-    pthread_t sup;
-    bool sup_running;
-    int stop_fd;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    char pending_note[512]; /* under mu: shown by health() */
 };
 
 static const struct platform_ops pk_ops;
@@ -376,77 +343,6 @@ static int pk_pods(struct platform_kubernetes *k, char *err, size_t errlen)
 
 /* ---- port-forwards ---- */
 
-static int pk_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &al) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
-}
-
-/* Does 127.0.0.1:port accept a connection? */
-static bool pk_port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    if (fd >= 0) close(fd);
-    return ok;
-}
-
-/* Start f's kubectl and wait until its port accepts, it ends, the
- * deadline passes, *stop_flag (may be NULL) or the cancel flag is set. */
-static int pk_forward_start(struct platform_kubernetes *k, struct pk_forward *f,
-                            const atomic_int *cancel, int stop_fd, char *err, size_t errlen)
-{
-    const char *args[] = {"port-forward", "-n",        f->ns,       f->target,
-                          f->ports,       "--address", "127.0.0.1", NULL};
-    f->c = kubectl_spawn(&k->kc, args, k->log_path[0] ? k->log_path : NULL, err, errlen);
-    if (!f->c) return -1;
-    mono_us deadline = mono_now() + PK_FORWARD_READY_US;
-    while (!pk_port_open(f->local_port)) {
-        if (child_poll(f->c) == 0) {
-            char last[256];
-            child_last_log_line(f->c, last, sizeof last);
-            return errbuf_set(err, errlen, "kubectl port-forward %s -n %s: %s before listening%s%s",
-                              f->target, f->ns, child_how(f->c), last[0] ? "; last output: " : "",
-                              last);
-        }
-        if (mono_now() > deadline)
-            return errbuf_set(err, errlen,
-                              "kubectl port-forward %s -n %s: port %d not open "
-                              "within %llds",
-                              f->target, f->ns, f->local_port,
-                              (long long)(PK_FORWARD_READY_US / MONO_US_PER_SEC));
-        if (cancel && atomic_load(cancel)) return errbuf_set(err, errlen, "interrupted");
-        struct pollfd pfd = {.fd = stop_fd, .events = POLLIN};
-        if (poll(&pfd, stop_fd >= 0 ? 1 : 0, 50) > 0) return errbuf_set(err, errlen, "stopped");
-    }
-    return 0;
-}
-
-static int pk_forward_add(struct platform_kubernetes *k, const char *ns, const char *svc,
-                          int remote, char *err, size_t errlen)
-{
-    struct pk_forward *f = &k->fwd[k->nfwd];
-    snprintf(f->ns, sizeof f->ns, "%s", ns);
-    snprintf(f->target, sizeof f->target, "svc/%s", svc);
-    f->local_port = pk_free_port();
-    if (f->local_port < 0) return errbuf_set(err, errlen, "no free loopback port");
-    snprintf(f->ports, sizeof f->ports, "%d:%d", f->local_port, remote);
-    k->nfwd++;
-    if (pk_forward_start(k, f, k->o.cancel, -1, err, errlen) < 0) return -1;
-    pk_note(k, "port-forward %s (namespace %s) -> 127.0.0.1:%d", f->target, f->ns, f->local_port);
-    return 0;
-}
-
 /* "NS/NAME[:PORT]" into its parts. */
 static int pk_parse_service(const char *s, char *ns, size_t nslen, char *name, size_t namelen,
                             int *port, char *err, size_t errlen)
@@ -465,64 +361,6 @@ static int pk_parse_service(const char *s, char *ns, size_t nslen, char *name, s
     snprintf(name, namelen, "%.*s", (int)ml, slash + 1);
     *port = (int)p;
     return 0;
-}
-
-/* The supervisor: restart a port-forward that ended. */
-static void *pk_supervise(void *arg)
-{
-    struct platform_kubernetes *k = arg;
-    for (;;) {
-        struct pollfd pfd[PK_NFWD + 1];
-        size_t n = 0;
-        pfd[n++] = (struct pollfd){.fd = k->stop_fd, .events = POLLIN};
-        for (size_t i = 0; i < k->nfwd; i++)
-            pfd[n++] = (struct pollfd){.fd = k->fwd[i].c ? child_pidfd(k->fwd[i].c) : -1,
-                                       .events = POLLIN};
-        int rc = poll(pfd, n, 500);
-        if (rc < 0 && errno != EINTR) break;
-        if (pfd[0].revents) break;
-        for (size_t i = 0; i < k->nfwd; i++) {
-            struct pk_forward *f = &k->fwd[i];
-            pthread_mutex_lock(&k->mu);
-            bool give_up = f->state == PK_FWD_FAILED;
-            pthread_mutex_unlock(&k->mu);
-            if (give_up || !f->c || child_poll(f->c) != 0) continue;
-            pthread_mutex_lock(&k->mu);
-            snprintf(f->how, sizeof f->how, "%s", child_how(f->c));
-            f->state = PK_FWD_RESTARTING;
-            pthread_mutex_unlock(&k->mu);
-            child_free(f->c);
-            f->c = NULL;
-            char e[ERRBUF_LEN] = "";
-            int ok = -1;
-            while (ok < 0) {
-                pthread_mutex_lock(&k->mu);
-                int tries = ++f->restarts;
-                pthread_mutex_unlock(&k->mu);
-                if (tries > PK_FORWARD_RETRIES) break;
-                /* back off a little (200 ms per try), unless stopping */
-                struct pollfd sp = {.fd = k->stop_fd, .events = POLLIN};
-                if (poll(&sp, 1, 200 * tries) > 0) break;
-                ok = pk_forward_start(k, f, NULL, k->stop_fd, e, sizeof e);
-                if (ok < 0 && f->c) {
-                    child_free(f->c);
-                    f->c = NULL;
-                }
-            }
-            pthread_mutex_lock(&k->mu);
-            f->state = ok == 0 ? PK_FWD_READY : PK_FWD_FAILED;
-            snprintf(k->pending_note, sizeof k->pending_note,
-                     ok == 0 ? "port-forward %s (namespace %s) %s; restarted (%d of %d)"
-                             : "port-forward %s (namespace %s) %s; not restarted after %d of %d "
-                               "tries",
-                     f->target, f->ns, f->how,
-                     f->restarts > PK_FORWARD_RETRIES ? PK_FORWARD_RETRIES : f->restarts,
-                     PK_FORWARD_RETRIES);
-            pthread_cond_broadcast(&k->cv);
-            pthread_mutex_unlock(&k->mu);
-        }
-    }
-    return NULL;
 }
 
 static int pk_up(struct platform *p, const struct topology *t, const struct platform_opts *o,
@@ -545,24 +383,26 @@ static int pk_up(struct platform *p, const struct topology *t, const struct plat
     if (rc == 0) rc = pk_wait(k, s, err, errlen);
     render_set_free(s);
     if (rc == 0) rc = pk_pods(k, err, errlen);
-    if (rc == 0)
-        rc = pk_forward_add(k, k->ns, RENDER_LOADGEN_NAME, RENDER_LOADGEN_PORT, err, errlen);
-    if (rc == 0 && o->kube.prom_service) {
+    if (rc < 0) return -1;
+    if (!(k->pf = portforward_new(&k->kc, k->log_path[0] ? k->log_path : NULL)))
+        return errbuf_set(err, errlen, "out of memory");
+    int port = portforward_add(k->pf, k->ns, RENDER_LOADGEN_NAME, RENDER_LOADGEN_PORT, o->cancel,
+                               err, errlen);
+    if (port < 0) return -1;
+    snprintf(k->lg_url, sizeof k->lg_url, "http://127.0.0.1:%d/", port);
+    pk_note(k, "port-forward svc/%s (namespace %s) -> 127.0.0.1:%d", RENDER_LOADGEN_NAME, k->ns,
+            port);
+    if (o->kube.prom_service) {
         char pns[128], pname[128];
         int pport = 0;
-        rc = pk_parse_service(o->kube.prom_service, pns, sizeof pns, pname, sizeof pname, &pport,
-                              err, errlen);
-        if (rc == 0) rc = pk_forward_add(k, pns, pname, pport, err, errlen);
-        if (rc == 0)
-            snprintf(k->prom_url, sizeof k->prom_url, "http://127.0.0.1:%d", k->fwd[1].local_port);
+        if (pk_parse_service(o->kube.prom_service, pns, sizeof pns, pname, sizeof pname, &pport,
+                             err, errlen) < 0 ||
+            (port = portforward_add(k->pf, pns, pname, pport, o->cancel, err, errlen)) < 0)
+            return -1;
+        snprintf(k->prom_url, sizeof k->prom_url, "http://127.0.0.1:%d", port);
+        pk_note(k, "port-forward svc/%s (namespace %s) -> 127.0.0.1:%d", pname, pns, port);
     }
-    if (rc < 0) return -1;
-    snprintf(k->lg_url, sizeof k->lg_url, "http://127.0.0.1:%d/", k->fwd[0].local_port);
-    k->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (k->stop_fd < 0 || pthread_create(&k->sup, NULL, pk_supervise, k) != 0)
-        return errbuf_set(err, errlen, "cannot start the port-forward supervisor");
-    k->sup_running = true;
-    return 0;
+    return portforward_supervise(k->pf, err, errlen);
 }
 
 static const struct platform_replica *pk_replicas(struct platform *p, size_t node, size_t *n)
@@ -597,36 +437,9 @@ static int pk_resolve(struct platform *p, const char *url, char *out, size_t out
 static int pk_health(struct platform *p, char *err, size_t errlen)
 {
     struct platform_kubernetes *k = (struct platform_kubernetes *)p;
-    char note[sizeof k->pending_note];
-    int rc = 0;
-    mono_us deadline = mono_now() + PK_FORWARD_READY_US + 5 * MONO_US_PER_SEC;
-    pthread_mutex_lock(&k->mu);
-    for (size_t i = 0; i < k->nfwd && rc == 0; i++) {
-        struct pk_forward *f = &k->fwd[i];
-        while (f->state == PK_FWD_RESTARTING && mono_now() < deadline &&
-               !(k->o.cancel && atomic_load(k->o.cancel))) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&k->cv, &k->mu, &ts);
-        }
-        if (f->state == PK_FWD_FAILED)
-            rc = errbuf_set(err, errlen,
-                            "port-forward %s (namespace %s) %s and could not be "
-                            "restarted (%d tries; log: %s)",
-                            f->target, f->ns, f->how, PK_FORWARD_RETRIES,
-                            k->log_path[0] ? k->log_path : "none");
-        else if (f->state == PK_FWD_RESTARTING)
-            rc = errbuf_set(err, errlen, "port-forward %s (namespace %s) %s; not back in time",
-                            f->target, f->ns, f->how);
-    }
-    memcpy(note, k->pending_note, sizeof note);
-    k->pending_note[0] = '\0';
-    pthread_mutex_unlock(&k->mu);
+    if (!k->pf) return 0;
+    char note[1024];
+    int rc = portforward_health(k->pf, k->o.cancel, note, sizeof note, err, errlen);
     if (note[0]) pk_note(k, "%s", note);
     return rc;
 }
@@ -636,21 +449,7 @@ static void pk_down(struct platform *p)
     struct platform_kubernetes *k = (struct platform_kubernetes *)p;
     if (k->down_done) return;
     k->down_done = true;
-    if (k->sup_running) {
-        uint64_t one = 1;
-        ssize_t w = write(k->stop_fd, &one, sizeof one);
-        (void)w;
-        pthread_join(k->sup, NULL);
-        k->sup_running = false;
-    }
-    struct child *cs[PK_NFWD] = {0};
-    for (size_t i = 0; i < k->nfwd; i++)
-        cs[i] = k->fwd[i].c;
-    child_stop_all(cs, k->nfwd, CHILD_STOP_WAIT_US);
-    for (size_t i = 0; i < k->nfwd; i++) {
-        child_free(k->fwd[i].c);
-        k->fwd[i].c = NULL;
-    }
+    portforward_stop(k->pf);
     if (!k->applied) return;
     if (k->o.kube.keep) {
         pk_note(k,
@@ -690,9 +489,7 @@ static void pk_free(struct platform *p)
     for (size_t i = 0; k->nodes && i < k->nnodes; i++)
         free(k->nodes[i].reps);
     free(k->nodes);
-    if (k->stop_fd >= 0) close(k->stop_fd);
-    pthread_mutex_destroy(&k->mu);
-    pthread_cond_destroy(&k->cv);
+    portforward_free(k->pf);
     free(k);
 }
 
@@ -711,9 +508,6 @@ struct platform *platform_kubernetes_new(void)
     struct platform_kubernetes *k = calloc(1, sizeof *k);
     if (!k) return NULL;
     k->base.ops = &pk_ops;
-    k->stop_fd = -1;
-    pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
     return &k->base;
 }
 
