@@ -168,9 +168,15 @@ int platform_kubernetes_preflight(struct platform *p, const struct platform_opts
         struct kubectl_result r;
         int rc = kubectl_run(&k->kc, get, NULL, 0, PK_PREFLIGHT_US, true, &r, e, sizeof e);
         int st = r.status;
+        bool notfound = strstr(r.err_line, "NotFound") != NULL;
+        char line[sizeof r.err_line];
+        memcpy(line, r.err_line, sizeof line);
         kubectl_result_free(&r);
         if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "preflight: %s", e);
         if (st == 0) continue;
+        if (!notfound) /* e.g. Forbidden: not a missing CRD */
+            return errbuf_set(err, errlen, "preflight: kubectl get crd %s: %s", crds[i],
+                              line[0] ? line : "failed (no message)");
         size_t ml = strlen(missing);
         snprintf(missing + ml, sizeof missing - ml, "%s%s", nmissing ? ", " : "", crds[i]);
         nmissing++;
@@ -378,6 +384,11 @@ static int pk_up(struct platform *p, const struct topology *t, const struct plat
     kubectl_result_free(&r);
     if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "%s", e);
     k->ns_created = missing;
+    if (!o->kube.image)
+        pk_note(k,
+                "note: image %s (the default): the cluster's nodes must have it; push the "
+                "image `make image` built and give --image (docs/KUBERNETES.md)",
+                RENDER_DEFAULT_IMAGE);
     struct render_set *s = NULL;
     rc = pk_apply(k, &s, err, errlen);
     if (rc == 0) rc = pk_wait(k, s, err, errlen);

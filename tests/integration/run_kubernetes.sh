@@ -64,6 +64,10 @@ case "$1 ${2:-}" in
     fi
     echo '{"clientVersion":{"gitVersion":"v1.31.0"},"serverVersion":{"gitVersion":"v1.31.0"}}' ;;
 "get crd")
+    if [ -e "$K/forbidden" ]; then
+        echo "Error from server (Forbidden): customresourcedefinitions.apiextensions.k8s.io \"$3\" is forbidden: User \"dev\" cannot get resource" >&2
+        exit 1
+    fi
     if [ -e "$K/no-crds" ]; then
         echo "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"$3\" not found" >&2
         exit 1
@@ -226,6 +230,13 @@ expect_eq "missing CRDs: exit 2" "$rc" 2
 expect_match "missing CRDs: the fix named" "$(cat "$T/nocrd.err")" \
     'missing CRDs meshes.appmesh.k8s.aws, virtualnodes.appmesh.k8s.aws, virtualservices.appmesh.k8s.aws: App Mesh controller not installed: helm .*install appmesh-controller .*docs/KUBERNETES.md'
 expect_eq "missing CRDs: nothing applied or deleted" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
+touch "$K/forbidden"
+kube forbidden --mesh istio
+rc=$?
+rm -f "$K/forbidden"
+expect_eq "CRDs not readable: exit 2" "$rc" 2
+expect_match "CRDs not readable: kubectl's error, not a missing CRD" "$(cat "$T/forbidden.err")" \
+    'preflight: kubectl get crd peerauthentications.security.istio.io: Error from server \(Forbidden\)'
 
 # 5. a dropped port-forward is restarted
 kube restart --pause 4s &
