@@ -863,8 +863,10 @@ static int driver_steps(struct driver *d)
     driver_watch_replicas(d);
     if (driver_prom_open(d, e, sizeof e) < 0) return driver_fail(d, e);
     if (d->cfg->conn_check > 0)
-        progress_note(d->prog, "connectivity check: %d request%s per node and per URL",
-                      d->cfg->conn_check, d->cfg->conn_check == 1 ? "" : "s");
+        progress_note(d->prog, "connectivity check: %d request%s %s", d->cfg->conn_check,
+                      d->cfg->conn_check == 1 ? "" : "s",
+                      d->kube ? "per load-test URL, from the load generator"
+                              : "per node and per URL");
     if (driver_connectivity(d, e, sizeof e) < 0) return driver_fail(d, e);
     return driver_tests(d);
 }

@@ -173,6 +173,8 @@ for t in a b; do
     check "normal: $t/fortio.json stored" jq -e '.ActualQPS > 0' "$T/normal/$t/$ts/fortio.json"
     check "normal: $t/config.json stored" cmp "$T/config.json" "$T/normal/$t/$ts/config.json"
 done
+expect_match "normal: connectivity checked from the load generator" "$(cat "$T/normal.err")" \
+    "connectivity check: 3 requests per load-test URL, from the load generator"
 expect_match "normal: the load targets the cluster URL" \
     "$(jq -r .URL "$T/normal/a/$ts/fortio.json" 2>&1)" "^http://localhost:$NPORT/\$"
 check "normal: no child left" no_marked_left 5
