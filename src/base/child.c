@@ -118,7 +118,7 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
     char **envp = child_envp(o->env_add);
     char *failmsg = NULL;
     int pfd[2] = {-1, -1};
-    int nullfd = -1;
+    int nullfd = -1, infd = -1;
     if (c && envp && asprintf(&failmsg, "meshperf: cannot execute %s\n", o->argv[0]) < 0)
         failmsg = NULL;
     if (!c || !envp || !failmsg) {
@@ -143,6 +143,10 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
             errbuf_set(err, errlen, "%s: %s", o->log_path, strerror(errno));
             goto fail;
         }
+    }
+    if (o->stdin_path && (infd = open(o->stdin_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        errbuf_set(err, errlen, "%s: %s", o->stdin_path, strerror(errno));
+        goto fail;
     }
     if (o->pipe_stdout && pipe2(pfd, O_CLOEXEC) < 0) {
         errbuf_set(err, errlen, "pipe: %s", strerror(errno));
@@ -174,7 +178,8 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        if (dup2(nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(logfd, 2) < 0) _exit(127);
+        if (dup2(infd >= 0 ? infd : nullfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(logfd, 2) < 0)
+            _exit(127);
         for (size_t i = 0; i < ncg; i++) /* "0": the writing process itself */
             if (write(cgfds[i], "0", 1) != 1) {
                 ssize_t w = write(2, cgmsg, sizeof cgmsg - 1);
@@ -200,6 +205,7 @@ struct child *child_start(const struct child_opts *o, char *err, size_t errlen)
     if (pfd[1] >= 0) close(pfd[1]);
     c->out_fd = pfd[0];
     close(nullfd);
+    if (infd >= 0) close(infd);
     free(envp);
     free(failmsg);
     return c;
@@ -207,6 +213,7 @@ fail:
     if (pfd[0] >= 0) close(pfd[0]);
     if (pfd[1] >= 0) close(pfd[1]);
     if (nullfd >= 0) close(nullfd);
+    if (infd >= 0) close(infd);
     if (c && c->log_fd >= 0) close(c->log_fd);
     if (c) free(c->log_path);
     free(c);

@@ -7,7 +7,7 @@
  * and exits at once if the parent that forked it is already gone (the
  * race between fork and prctl), joins its process group (its own, or one
  * given), restores default dispositions for every signal and an empty
- * mask, points stdin at /dev/null, stdout at a pipe (pipe_stdout) or the
+ * mask, points stdin at /dev/null (or stdin_path), stdout at a pipe (pipe_stdout) or the
  * log, stderr at the log (log_path, else /dev/null), joins the cgroups
  * given (cgroup_procs_fds), closes every other descriptor and execs. The parent sets the group too,
  * so a group kill never misses a child that has not run yet.
@@ -40,6 +40,7 @@ struct child_opts {
     const char *log_path;       /* stderr (and stdout without pipe_stdout); NULL: /dev/null */
     bool log_append;            /* keep what the log holds (else truncate it) */
     bool pipe_stdout;           /* stdout to a pipe read with child_read_line / child_pump */
+    const char *stdin_path;     /* stdin read from this file; NULL: /dev/null */
     pid_t pgid;                 /* 0: a group of its own (id = its pid); else join this one */
     /* cgroup.procs files, open for writing (metrics/cgroup.h), that the
      * child writes itself into ("0") before exec, so that its whole life

@@ -10,6 +10,8 @@
  * of its rate or of a result file beyond --tolerance, base/degraded.h);
  * --load-generator URL (or the config's meshperf.load_generator) runs
  * every test's load through that Fortio REST API (run/runner.h);
+ * --platform kubernetes runs the graph on a cluster through kubectl
+ * (platform/platform_kubernetes.h; a failed preflight is exit 2);
  * --sidecar haproxy|nginx|none (or meshperf.sidecar) puts that proxy
  * beside every replica (platform/sidecar.h); an unknown name, or a proxy
  * not in PATH, is one line (naming the Debian package) and exit 2 before
@@ -38,6 +40,7 @@
 #include "base/flags.h"
 #include "model/topology.h"
 #include "net/url.h"
+#include "platform/render.h"
 #include "platform/sidecar.h"
 
 #define CMD_RUN_DEFAULT_CONFIG  "examples/config.json"
@@ -47,7 +50,8 @@ static void cmd_run_usage(FILE *f, const struct flag *table)
 {
     fprintf(f,
             "usage: meshperf run [flags] [config.json]   (default %s)\n\n"
-            "Bring up the config's backends_map as local `meshperf serve` processes,\n"
+            "Bring up the config's backends_map as local `meshperf serve` processes\n"
+            "(or on a cluster through kubectl, with --platform kubernetes),\n"
             "check connectivity, run every load test in order, and store\n"
             "<results>/<test_name>/<driver_ts>/{config.json,fortio.json,<metric>.csv}\n"
             "(with -modes: <results>/<mode>/<test_name>/<driver_ts>/...).\n\n"
@@ -89,6 +93,10 @@ struct cmd_run_state {
     const char *modes_flag; /* --modes as given */
     char **modes;           /* --modes, else the config's meshperf.modes; NULL: none */
     size_t nmodes;
+    /* --platform kubernetes and its flags (platform/platform_kubernetes.h) */
+    const char *platform, *mesh, *context, *image, *prom_service, *ns;
+    bool keep;
+    int64_t rollout_us;
     bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
     char self[PATH_MAX];
@@ -140,6 +148,23 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
          NULL},
         {"quiet", FLAG_BOOL, &st->quiet, NULL, "no progress and no summary table; warnings only",
          NULL},
+        {"platform", FLAG_STRING, &st->platform, "local|kubernetes",
+         "where the topology runs (default local); kubernetes: through kubectl, see README.md",
+         NULL},
+        {"mesh", FLAG_STRING, &st->mesh, "NAME",
+         "kubernetes: appmesh|istio|istio-ambient|linkerd|none (default none)", NULL},
+        {"context", FLAG_STRING, &st->context, "C", "kubernetes: kubectl --context", NULL},
+        {"image", FLAG_STRING, &st->image, "IMAGE",
+         "kubernetes: the image running meshperf (default " RENDER_DEFAULT_IMAGE ")", NULL},
+        {"namespace", FLAG_STRING, &st->ns, "NS",
+         "kubernetes: namespace (default: the config's, from its load-test URLs)", NULL},
+        {"prometheus-service", FLAG_STRING, &st->prom_service, "NS/NAME[:PORT]",
+         "kubernetes: port-forward this Prometheus Service (port 9090 by default) and query it",
+         NULL},
+        {"rollout-timeout", FLAG_DURATION, &st->rollout_us, "D",
+         "kubernetes: every Deployment ready within D of the apply (default 5m)", NULL},
+        {"keep", FLAG_BOOL, &st->keep, NULL,
+         "kubernetes: leave what the run created in the cluster", NULL},
         {"tolerance", FLAG_DOUBLE, &st->tolerance, "PCT",
          "a test is degraded (exit 3) when its actual qps falls short of the asked one, or its "
          "requests were sent >100 ms late or not at all, by more than PCT % (0..100, default 10)",
@@ -286,6 +311,11 @@ static int cmd_run_modes(struct cmd_run_state *st)
     return EXIT_OK;
 }
 
+static bool cmd_run_kube(const struct cmd_run_state *st)
+{
+    return st->platform && !strcmp(st->platform, "kubernetes");
+}
+
 /* Load the config and apply the flags over its "meshperf" keys.
  * EXIT_OK, EXIT_USAGE or EXIT_FAILED. */
 static int cmd_run_config(struct cmd_run_state *st)
@@ -315,12 +345,60 @@ static int cmd_run_config(struct cmd_run_state *st)
     }
     /* Issue #5's default: a config with PromQL metrics and no say on where
      * to evaluate them gets a local Prometheus when one is installed. */
-    if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && on_path("prometheus"))
+    if (!prom && !cfg->prom_given && cfg->nmetrics > 0 && !cmd_run_kube(st) &&
+        on_path("prometheus"))
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
     if (!st->store) st->store = cfg->store;
     int rc = cmd_run_sidecar(st);
     return rc == EXIT_OK ? cmd_run_modes(st) : rc;
+}
+
+/* --platform and the kubernetes flags. EXIT_OK or EXIT_USAGE. */
+static int cmd_run_platform(struct cmd_run_state *st)
+{
+    char err[ERRBUF_LEN];
+    const char *p = st->platform;
+    bool kube = p && !strcmp(p, "kubernetes");
+    if (p && !kube && strcmp(p, "local")) {
+        fprintf(stderr, "meshperf run: flag -platform: must be local or kubernetes, got '%s'\n", p);
+        return EXIT_USAGE;
+    }
+    const char *only = st->mesh           ? "mesh"
+                       : st->context      ? "context"
+                       : st->image        ? "image"
+                       : st->ns           ? "namespace"
+                       : st->prom_service ? "prometheus-service"
+                       : st->keep         ? "keep"
+                       : st->rollout_us   ? "rollout-timeout"
+                                          : NULL;
+    if (!kube && only) {
+        fprintf(stderr, "meshperf run: flag -%s: only with --platform kubernetes\n", only);
+        return EXIT_USAGE;
+    }
+    if (!kube) {
+        st->platform = NULL;
+        return EXIT_OK;
+    }
+    if (render_check_mesh(st->mesh ? st->mesh : "none", err, sizeof err) < 0) {
+        fprintf(stderr, "meshperf run: flag -mesh: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const char *bad = st->cfg->prom == CONFIG_PROM_LOCAL ? "prometheus local (a Prometheus on "
+                                                           "this machine cannot scrape the pods)"
+                      : st->cfg->prom == CONFIG_PROM_URL && st->prom_service
+                          ? "prometheus URL together with --prometheus-service"
+                      : st->loadgen ? "load-generator (the load runs on the in-cluster one)"
+                      : st->sidecar ? "sidecar (the mesh's proxies are the sidecars there)"
+                      : st->nmodes  ? "modes (run --mesh none and --mesh M, then report "
+                                      "-compare none=DIR -compare M=DIR)"
+                                    : NULL;
+    if (bad) {
+        fprintf(stderr, "meshperf run: flag -platform kubernetes: not with %s (flag or config)\n",
+                bad);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
 }
 
 /* --check: one line. */
@@ -384,6 +462,14 @@ static int cmd_run_drive(const struct cmd_run_state *st)
                      : st->cfg->tolerance_pct >= 0 ? st->cfg->tolerance_pct / 100
                                                    : -1,
         .store_uri = st->store,
+        .platform = st->platform,
+        .kube = {.mesh = st->mesh,
+                 .context = st->context,
+                 .image = st->image,
+                 .ns = st->ns,
+                 .prom_service = st->prom_service,
+                 .rollout_timeout_us = st->rollout_us,
+                 .keep = st->keep},
         .quiet = st->quiet,
         .out = stdout,
         .err = stderr,
@@ -402,6 +488,7 @@ int cmd_run(int argc, char **argv)
     if (rc < 0) return code;
     if (rc == EXIT_OK) rc = cmd_run_check_flags(&st);
     if (rc == EXIT_OK) rc = cmd_run_config(&st);
+    if (rc == EXIT_OK) rc = cmd_run_platform(&st);
     if (rc == EXIT_OK && st.check) {
         rc = cmd_run_report_check(&st);
     } else if (rc == EXIT_OK) {

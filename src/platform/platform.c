@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/errbuf.h"
+#include "platform/platform_kubernetes.h"
 #include "platform/platform_local.h"
 
 struct platform_entry {
@@ -19,7 +20,7 @@ struct platform_entry {
 
 static const struct platform_entry platform_table[] = {
     {"local", platform_local_new, NULL},
-    {"kubernetes", NULL, "not built yet (issue #13)"},
+    {"kubernetes", platform_kubernetes_new, NULL},
 };
 
 struct platform *platform_open(const char *name, char *err, size_t errlen)

@@ -1,6 +1,6 @@
 /* platform.h: where a topology runs. One small interface, one backend per
- * place: local processes on loopback (platform_local.c) now, Kubernetes
- * later. The driver only talks to this interface.
+ * place: local processes on loopback (platform_local.c), or a Kubernetes
+ * cluster driven through kubectl (platform_kubernetes.c). The driver only talks to this interface.
  *
  * Lifecycle: new -> up (start every node, wait until each answers
  * /health) -> replicas / resolve / health while tests run -> down (end
@@ -31,6 +31,7 @@
 #include "model/topology.h"
 
 struct platform;
+struct config;
 
 #define PLATFORM_CONTAINERS_MAX 4     /* app + sidecars */
 #define PLATFORM_CONTAINER_APP  "app" /* the container running `meshperf serve` */
@@ -77,6 +78,25 @@ struct platform_local_opts {
                                * inbound goes straight to the app. Ignored without a sidecar */
 };
 
+/* The Kubernetes backend's own options (platform_kubernetes.c). Strings
+ * are borrowed until free. */
+struct platform_kubernetes_opts {
+    const struct config *cfg;   /* the config whose graph is rendered (required) */
+    const char *kubectl;        /* path or name in PATH; NULL: "kubectl" */
+    const char *context;        /* kubectl --context; NULL: the current one */
+    const char *mesh;           /* flavour (platform/render.h); NULL: "none" */
+    const char *image;          /* NULL: RENDER_DEFAULT_IMAGE */
+    const char *ns;             /* namespace; NULL: platform_opts.ns */
+    const char *prom_service;   /* "NS/NAME[:PORT]" (port 9090 by default) to port-forward;
+                                 * NULL: none */
+    const char *run_id;         /* value of RENDER_LABEL_RUN; NULL: "meshperf-<time>-<pid>" */
+    const char *log_dir;        /* port-forward logs; NULL: /dev/null */
+    bool keep;                  /* down() leaves what up() created */
+    int64_t rollout_timeout_us; /* every Deployment ready (and App Mesh objects active)
+                                 * within this, from apply (0: 300 s) */
+    int64_t call_timeout_us;    /* any other kubectl call (0: 60 s) */
+};
+
 struct platform_opts {
     /* common to every backend */
     const char *ns;            /* namespace (required) */
@@ -93,6 +113,7 @@ struct platform_opts {
     void *on_note_arg;
     /* backend-specific: each backend reads only its own part */
     struct platform_local_opts local;
+    struct platform_kubernetes_opts kube;
 };
 
 struct platform_ops {
@@ -144,9 +165,8 @@ struct platform {
     const struct platform_ops *ops;
 };
 
-/* The backend called name ("local"; "kubernetes" is not built yet, issue
- * #13): the one place a platform is chosen by name (platform.c). NULL with
- * one line in err for an unknown or unbuilt name, or out of memory. Free
+/* The backend called name ("local", "kubernetes"): the one place a platform is chosen by name
+ * (platform.c). NULL with one line in err for an unknown or unbuilt name, or out of memory. Free
  * with platform_free. */
 struct platform *platform_open(const char *name, char *err, size_t errlen);
 

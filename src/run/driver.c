@@ -38,6 +38,7 @@
 #include "load/loadgen.h"
 #include "base/mono.h"
 #include "platform/platform.h"
+#include "platform/platform_kubernetes.h"
 #include "metrics/procstat.h"
 #include "run/progress.h"
 #include "run/results.h"
@@ -71,6 +72,7 @@ struct driver {
     struct procstat *ps;
     struct driver_scrape *scrape;
     struct driver_prom *prom; /* NULL when cfg->prom is off */
+    bool kube;                /* o->platform is "kubernetes" */
     char ts[32];
     char log_dir[256];
     size_t mem_node; /* the node whose memory the summary shows */
@@ -243,11 +245,56 @@ static int driver_check_one(struct driver *d, const char *url, int count, char *
     return out;
 }
 
+/* Kubernetes: replicas are not reachable from here, so each load-test URL
+ * is checked from inside the cluster: a REST run of n requests on the
+ * load generator. */
+static int driver_connectivity_kube(struct driver *d, char *err, size_t errlen)
+{
+    const struct config *cfg = d->cfg;
+    int n = cfg->conn_check;
+    char e[ERRBUF_LEN];
+    for (size_t i = 0; i < cfg->ntests; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen = seen || !strcmp(cfg->tests[j].url, cfg->tests[i].url);
+        if (seen) continue;
+        struct runner_spec spec = {
+            .url = cfg->tests[i].url, .count = n, .connections = 1, .labels = "connectivity check"};
+        struct runner_job *job = runner_job_new(d->runner, &spec);
+        if (!job) return errbuf_set(err, errlen, "out of memory");
+        pthread_mutex_lock(&d->mu);
+        d->job = job;
+        if (d->interrupted) runner_job_stop(job);
+        pthread_mutex_unlock(&d->mu);
+        struct runner_result res = {0};
+        int rc = runner_job_run(job, &res, e, sizeof e);
+        pthread_mutex_lock(&d->mu);
+        d->job = NULL;
+        pthread_mutex_unlock(&d->mu);
+        runner_job_free(job);
+        if (rc == 0 && d->interrupted) rc = errbuf_set(e, sizeof e, "interrupted");
+        if (rc == 0 && (res.errors > 0 || res.requests < (uint64_t)n))
+            rc = errbuf_set(
+                e, sizeof e, "%llu of %d requests failed",
+                (unsigned long long)(res.errors +
+                                     ((uint64_t)n > res.requests ? (uint64_t)n - res.requests : 0)),
+                n);
+        runner_result_clear(&res);
+        if (rc < 0)
+            return errbuf_set(err, errlen,
+                              "connectivity check: load test %s (%s, from the load "
+                              "generator): %s",
+                              cfg->tests[i].name, cfg->tests[i].url, e);
+    }
+    return 0;
+}
+
 static int driver_connectivity(struct driver *d, char *err, size_t errlen)
 {
     const struct config *cfg = d->cfg;
     int n = cfg->conn_check;
     if (n <= 0) return 0;
+    if (d->kube) return driver_connectivity_kube(d, err, errlen);
     size_t norder;
     const size_t *order = topology_start_order(cfg->topo, &norder);
     char url[128], e[ERRBUF_LEN];
@@ -317,7 +364,7 @@ static int driver_put_set(struct driver *d, const char *test, struct series_set 
         driver_row_why(row, "metrics not collected (out of memory)");
         return -1;
     }
-    if (set->total_points == 0)
+    if (set->total_points == 0 && !d->kube) /* no local process to measure there */
         progress_warn(d->prog, "test %s: metric %s: no data (header-only CSV)", test, set->name);
     if (results_put_csv(d->store, test, d->ts, set, e, sizeof e) < 0) {
         progress_warn(d->prog, "%s", e);
@@ -582,6 +629,7 @@ static int driver_init(struct driver *d, const struct config *cfg, const struct 
     atomic_init(&d->collect_cancel, 0);
     d->cfg = cfg;
     d->o = o;
+    d->kube = o->platform && !strcmp(o->platform, "kubernetes");
     d->sig_fd = d->stop_fd = -1;
     pthread_mutex_init(&d->mu, NULL);
     d->rows = calloc(cfg->ntests, sizeof *d->rows);
@@ -620,8 +668,9 @@ static int driver_open_store(struct driver *d, char *e, size_t elen)
 static int driver_open_tools(struct driver *d, char *e, size_t elen)
 {
     const struct config *cfg = d->cfg;
-    if (!(d->runner = runner_open(d->o->load_generator, e, elen))) return -1;
-    if (d->o->load_generator && d->o->load_generator[0])
+    /* kubernetes: the runner is opened once the load generator is forwarded */
+    if (!d->kube && !(d->runner = runner_open(d->o->load_generator, e, elen))) return -1;
+    if (!d->kube && d->o->load_generator && d->o->load_generator[0])
         progress_note(d->prog, "load generator: %s", runner_where(d->runner));
     const char *tmp = getenv("TMPDIR");
     snprintf(d->log_dir, sizeof d->log_dir, "%s/meshperf-run.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
@@ -630,7 +679,7 @@ static int driver_open_tools(struct driver *d, char *e, size_t elen)
     d->ps = procstat_new(interval_s, NULL, e, elen);
     if (d->ps) d->scrape = driver_scrape_new(interval_s, e, elen);
     if (!d->ps || !d->scrape) return -1;
-    if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF)
+    if (cfg->nmetrics > 0 && cfg->prom == CONFIG_PROM_OFF && !(d->kube && d->o->kube.prom_service))
         progress_note(d->prog,
                       "note: the config's %zu PromQL metrics need a Prometheus (install the "
                       "Debian package prometheus, or give -prometheus URL); writing the "
@@ -639,10 +688,43 @@ static int driver_open_tools(struct driver *d, char *e, size_t elen)
     return 0;
 }
 
+/* Kubernetes: preflight (-2 when it fails: nothing was created), up,
+ * then the runner on the port-forwarded load generator. */
+static int driver_up_kube(struct driver *d, char *e, size_t elen)
+{
+    const struct config *cfg = d->cfg;
+    const struct platform_kubernetes_opts *k = &d->o->kube;
+    size_t nn = topology_count(cfg->topo);
+    progress_note(d->prog,
+                  "deploying %zu node%s x %d replica%s (kubernetes%s%s, mesh %s, "
+                  "namespace %s)",
+                  nn, nn == 1 ? "" : "s", cfg->replicas, cfg->replicas == 1 ? "" : "s",
+                  k->context ? ", context " : "", k->context ? k->context : "",
+                  k->mesh ? k->mesh : "none", k->ns ? k->ns : cfg->ns);
+    d->plat = platform_open("kubernetes", e, elen);
+    if (!d->plat) return -1;
+    struct platform_opts po = {
+        .ns = cfg->ns,
+        .replicas = cfg->replicas,
+        .cancel = &d->interrupted,
+        .on_note = driver_on_note,
+        .on_note_arg = d,
+        .kube = *k,
+    };
+    po.kube.cfg = cfg;
+    po.kube.log_dir = d->log_dir[0] ? d->log_dir : NULL;
+    if (platform_kubernetes_preflight(d->plat, &po, e, elen) < 0) return -2;
+    if (platform_up(d->plat, cfg->topo, &po, e, elen) < 0) return -1;
+    if (!(d->runner = runner_open(platform_kubernetes_loadgen_url(d->plat), e, elen))) return -1;
+    progress_note(d->prog, "load generator: %s (port-forwarded)", runner_where(d->runner));
+    return 0;
+}
+
 /* Open the platform and bring every node up. */
 static int driver_up(struct driver *d, char *e, size_t elen)
 {
     const struct config *cfg = d->cfg;
+    if (d->kube) return driver_up_kube(d, e, elen);
     size_t nn = topology_count(cfg->topo);
     const char *sidecar = d->o->sidecar ? d->o->sidecar : cfg->sidecar;
     progress_note(d->prog, "starting %zu node%s x %d replica%s (local, namespace %s, sidecar %s)",
@@ -728,8 +810,12 @@ static struct driver_prom *driver_prom_start_local(struct driver *d, char *e, si
 static int driver_prom_open(struct driver *d, char *e, size_t elen)
 {
     const struct config *cfg = d->cfg;
-    if (cfg->prom == CONFIG_PROM_OFF) return 0;
-    if (cfg->prom == CONFIG_PROM_LOCAL)
+    const char *fwd = d->kube ? platform_kubernetes_prom_url(d->plat) : NULL;
+    if (fwd)
+        d->prom = driver_prom_url(fwd, &d->interrupted, e, elen); /* --prometheus-service */
+    else if (cfg->prom == CONFIG_PROM_OFF)
+        return 0;
+    else if (cfg->prom == CONFIG_PROM_LOCAL)
         d->prom = driver_prom_start_local(d, e, elen);
     else
         d->prom = driver_prom_url(cfg->prom_url, &d->interrupted, e, elen);
@@ -796,12 +882,19 @@ static int driver_steps(struct driver *d)
         progress_warn(d->prog, "%s", e);
         return EXIT_FAILED;
     }
-    if (driver_up(d, e, sizeof e) < 0) return driver_fail(d, e);
+    int up = driver_up(d, e, sizeof e);
+    if (up == -2 && !d->interrupted) { /* kubernetes preflight: nothing created */
+        progress_warn(d->prog, "%s", e);
+        return EXIT_USAGE;
+    }
+    if (up < 0) return driver_fail(d, e);
     driver_watch_replicas(d);
     if (driver_prom_open(d, e, sizeof e) < 0) return driver_fail(d, e);
     if (d->cfg->conn_check > 0)
-        progress_note(d->prog, "connectivity check: %d request%s per node and per URL",
-                      d->cfg->conn_check, d->cfg->conn_check == 1 ? "" : "s");
+        progress_note(d->prog, "connectivity check: %d request%s %s", d->cfg->conn_check,
+                      d->cfg->conn_check == 1 ? "" : "s",
+                      d->kube ? "per load-test URL, from the load generator"
+                              : "per node and per URL");
     if (driver_connectivity(d, e, sizeof e) < 0) return driver_fail(d, e);
     return driver_tests(d);
 }
@@ -824,7 +917,8 @@ static int driver_finish(struct driver *d, int code)
                 store_where(d->store, NULL, where, sizeof where), d->ts);
     }
     if (d->log_dir[0]) {
-        if (code == EXIT_OK || code == EXIT_DEGRADED || code == EXIT_INTERRUPTED) {
+        if (code == EXIT_OK || code == EXIT_DEGRADED || code == EXIT_INTERRUPTED ||
+            code == EXIT_USAGE) { /* usage: a kubernetes preflight, nothing ran */
             driver_rm_logs(d->log_dir);
         } else {
             progress_warn(d->prog, "node logs kept in %s", d->log_dir);

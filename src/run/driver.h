@@ -49,6 +49,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "platform/platform.h"
+
 struct config;
 
 struct driver_opts {
@@ -68,10 +70,17 @@ struct driver_opts {
     FILE *out;                  /* summary and results path (stdout) */
     FILE *err;                  /* progress, notes, warnings (stderr) */
     int err_fd;                 /* fd of err, to decide TTY or plain progress */
+    /* where the topology runs: NULL or "local" (serve_bin children), or
+     * "kubernetes": kube's cluster (the driver sets kube.cfg and
+     * kube.log_dir); the load then runs on the port-forwarded in-cluster
+     * load generator (load_generator is ignored) and the connectivity
+     * check goes through it too; a failed preflight is EXIT_USAGE */
+    const char *platform;
+    struct platform_kubernetes_opts kube;
 };
 
 /* Run every load test of cfg (borrowed; cfg->scale_qps already final) on
- * the local platform. Returns an exit code from exitcode.h: EXIT_OK,
+ * o->platform. Returns an exit code from exitcode.h: EXIT_OK,
  * EXIT_FAILED (a node could not start or died, connectivity check failed,
  * a test could not run, its config.json or fortio.json could not be
  * written), EXIT_DEGRADED (every test ran, one or more degraded),

@@ -1,8 +1,8 @@
 /* Unit tests for base/child.c on real /bin/sh children: how a child ended
  * (status and signal text), a bounded stop that escalates TERM -> KILL for a
  * child that ignores TERM, the log file, the stdout line read through the
- * pipe (with the lines around it kept in the log), the environment added,
- * its own process group, the cgroup.procs files written before exec (here
+ * pipe (with the lines around it kept in the log), stdin from a file,
+ * the environment added, its own process group, the cgroup.procs files written before exec (here
  * plain files stand in for them; test_cgroup.c uses real groups), and a
  * NULL free. */
 #include "cm.h"
@@ -107,6 +107,40 @@ static void test_stop_escalates(void **state)
     child_free(c);
     slurp(log, text, sizeof text);
     assert_string_equal(text, "");
+}
+
+/* stdin_path: the child reads that file; without it, /dev/null. */
+static void test_stdin_path(void **state)
+{
+    (void)state;
+    char in[256], line[128];
+    snprintf(in, sizeof in, "%s/stdin.txt", tmpdir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fputs("from the file\n", f);
+    fclose(f);
+    char *argv[] = {"/bin/sh", "-c", "read x; echo \"got: $x\"", NULL};
+    struct child_opts o = {.argv = argv, .pipe_stdout = true, .stdin_path = in};
+    char err[256];
+    struct child *c = child_start(&o, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(
+        child_read_line(c, "got:", line, sizeof line, mono_now() + 10 * MONO_US_PER_SEC, NULL),
+        CHILD_LINE_OK);
+    assert_string_equal(line, "got: from the file");
+    child_free(c);
+    o.stdin_path = NULL;
+    c = child_start(&o, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(
+        child_read_line(c, "got:", line, sizeof line, mono_now() + 10 * MONO_US_PER_SEC, NULL),
+        CHILD_LINE_OK);
+    assert_string_equal(line, "got: ");
+    child_free(c);
+    snprintf(in, sizeof in, "%s/no-such-file", tmpdir);
+    o.stdin_path = in;
+    assert_null(child_start(&o, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-file: No such file or directory"));
 }
 
 static void test_log_and_line(void **state)
@@ -247,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_signal_text),
         cmocka_unit_test(test_stop_escalates),
         cmocka_unit_test(test_log_and_line),
+        cmocka_unit_test(test_stdin_path),
         cmocka_unit_test(test_timeout_cancel_last_line),
         cmocka_unit_test(test_exec_failure_and_group),
         cmocka_unit_test(test_cgroup_procs_fds),
