@@ -165,7 +165,7 @@ expect_eq "normal: rollout per Deployment" \
 expect_match "normal: the manifests went on stdin" "$(grep -A1 ' apply -f -$' "$K/calls.log" | tail -1)" \
     '^  stdin: [1-9][0-9]* bytes$'
 expect_match "normal: delete by the run label" "$(grep ' delete ' "$K/calls.log" | head -1)" \
-    'delete [a-z.,]*deployment.apps[a-z.,]* -n mp-test -l meshperf.io/run=meshperf-[0-9]+-[0-9]+ --ignore-not-found'
+    'delete [a-z0-9.,]*deployment.apps[a-z0-9.,]* -n mp-test -l meshperf.io/run=meshperf-[0-9]+-[0-9]+ --ignore-not-found'
 expect_match "normal: the namespace it created is deleted" "$(grep ' delete namespace' "$K/calls.log")" \
     'delete namespace mp-test'
 ts=$(ls "$T/normal/a" 2>/dev/null)
