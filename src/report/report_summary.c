@@ -261,20 +261,27 @@ const char *report_summary_mode_cell(const struct report *r, size_t row, size_t 
     }
 }
 
-int report_summary_write_modes(const struct report *r, const char *path, char *err, size_t errlen)
+/* One CSV file: a header row of ncols names, then nrows rows of cells,
+ * each cell quoted as put_cell does. 0, or -1 with err naming path. */
+typedef const char *cell_fn(const struct report *r, size_t row, size_t col, char *out,
+                            size_t outlen);
+typedef const char *name_fn(const struct report *r, size_t col, char *out, size_t outlen);
+
+static int write_table(const struct report *r, const char *path, size_t ncols, size_t nrows,
+                       name_fn *name, cell_fn *cell, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "w");
     if (!f) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
-    char cell[1024];
-    for (size_t c = 0; c < NMODE; c++) {
+    char buf[1024];
+    for (size_t c = 0; c < ncols; c++) {
         if (c) fputc(',', f);
-        put_cell(f, mode_cols[c]);
+        put_cell(f, name(r, c, buf, sizeof buf));
     }
     fputc('\n', f);
-    for (size_t i = 0; i < r->nmodes; i++) {
-        for (size_t c = 0; c < NMODE; c++) {
+    for (size_t i = 0; i < nrows; i++) {
+        for (size_t c = 0; c < ncols; c++) {
             if (c) fputc(',', f);
-            put_cell(f, report_summary_mode_cell(r, i, c, cell, sizeof cell));
+            put_cell(f, cell(r, i, c, buf, sizeof buf));
         }
         fputc('\n', f);
     }
@@ -283,25 +290,20 @@ int report_summary_write_modes(const struct report *r, const char *path, char *e
     return 0;
 }
 
+static const char *mode_colname(const struct report *r, size_t col, char *out, size_t outlen)
+{
+    (void)r;
+    return report_summary_mode_colname(col, out, outlen);
+}
+
+int report_summary_write_modes(const struct report *r, const char *path, char *err, size_t errlen)
+{
+    return write_table(r, path, NMODE, r->nmodes, mode_colname, report_summary_mode_cell, err,
+                       errlen);
+}
+
 int report_summary_write(const struct report *r, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
-    char cell[1024];
-    size_t nc = report_summary_ncols(r);
-    for (size_t c = 0; c < nc; c++) {
-        if (c) fputc(',', f);
-        put_cell(f, report_summary_colname(r, c, cell, sizeof cell));
-    }
-    fputc('\n', f);
-    for (size_t i = 0; i < r->nruns; i++) {
-        for (size_t c = 0; c < nc; c++) {
-            if (c) fputc(',', f);
-            put_cell(f, report_summary_cell(r, i, c, cell, sizeof cell));
-        }
-        fputc('\n', f);
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) return errbuf_set(err, errlen, "%s: write failed", path);
-    return 0;
+    return write_table(r, path, report_summary_ncols(r), r->nruns, report_summary_colname,
+                       report_summary_cell, err, errlen);
 }
