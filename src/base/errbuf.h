@@ -3,7 +3,9 @@
  * Functions that can fail for a reason a user must read take
  * (char *err, size_t errlen) and, on failure, write one line (no trailing
  * newline) naming what was wrong and where, then return a negative value
- * (-errno or -1). A call that fails never also invokes its callback. */
+ * (-errno or -1). A call that fails never also invokes its callback.
+ * errbuf_set keeps that line one line whatever the arguments hold (a
+ * parser's message may quote the input): control characters become '?'. */
 #ifndef MESHPERF_ERRBUF_H
 #define MESHPERF_ERRBUF_H
 
@@ -22,6 +24,8 @@ errbuf_set(char *err, size_t errlen, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
+        for (char *p = err; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     }
     return -1;
 }
