@@ -53,12 +53,15 @@ for proxy in "${PROXIES[@]}"; do
 import csv, sys
 def f(v, fmt="%.3f"):
     return fmt % float(v) if v not in ("", None) else "-"
-rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("mode") == "both"]
-print("%-16s %10s %12s %12s %10s %10s %10s" % ("test", "actual qps", "vCPU/1k rps", "MiB/1k rps",
-                                               "hop p50", "hop p90", "hop p99"))
+allrows = list(csv.DictReader(open(sys.argv[1])))
+rows = [r for r in allrows if r.get("mode") == "both"]
+base = {r["test"]: r for r in allrows if r.get("mode") == "baseline"}
+print("%-16s %10s %10s %12s %12s %10s %10s %10s" % ("test", "base qps", "mesh qps", "vCPU/1k rps",
+                                                    "MiB/1k rps", "hop p50", "hop p90", "hop p99"))
 for r in rows:
-    print("%-16s %10s %12s %12s %10s %10s %10s" % (
-        r["test"], f(r["actual_qps"], "%.0f"), f(r["sidecar_vcpu_per_1k_rps"]),
+    b = base.get(r["test"], {})
+    print("%-16s %10s %10s %12s %12s %10s %10s %10s" % (
+        r["test"], f(b.get("actual_qps"), "%.0f"), f(r["actual_qps"], "%.0f"), f(r["sidecar_vcpu_per_1k_rps"]),
         f(r["sidecar_mib_per_1k_rps"], "%.2f"), f(r["added_p50_ms_per_hop"]),
         f(r["added_p90_ms_per_hop"]), f(r["added_p99_ms_per_hop"])))
 for m in csv.DictReader(open(sys.argv[2])):
