@@ -95,7 +95,7 @@ struct cmd_run_state {
     size_t nmodes;
     /* --platform kubernetes and its flags (platform/platform_kubernetes.h) */
     const char *platform, *mesh, *context, *image, *prom_service, *ns;
-    bool keep;
+    bool keep, waypoint;
     int64_t rollout_us;
     bool pause_seen, sample_seen, scale_seen, tolerance_seen;
     struct config *cfg;
@@ -163,6 +163,8 @@ static int cmd_run_flags(struct cmd_run_state *st, int argc, char **argv, int *c
          NULL},
         {"rollout-timeout", FLAG_DURATION, &st->rollout_us, "D",
          "kubernetes: every Deployment ready within D of the apply (default 5m)", NULL},
+        {"waypoint", FLAG_BOOL, &st->waypoint, NULL,
+         "kubernetes, istio-ambient: add a waypoint (Gateway of class istio-waypoint)", NULL},
         {"keep", FLAG_BOOL, &st->keep, NULL,
          "kubernetes: leave what the run created in the cluster", NULL},
         {"tolerance", FLAG_DOUBLE, &st->tolerance, "PCT",
@@ -370,6 +372,7 @@ static int cmd_run_platform(struct cmd_run_state *st)
                        : st->ns           ? "namespace"
                        : st->prom_service ? "prometheus-service"
                        : st->keep         ? "keep"
+                       : st->waypoint     ? "waypoint"
                        : st->rollout_us   ? "rollout-timeout"
                                           : NULL;
     if (!kube && only) {
@@ -382,6 +385,10 @@ static int cmd_run_platform(struct cmd_run_state *st)
     }
     if (render_check_mesh(st->mesh ? st->mesh : "none", err, sizeof err) < 0) {
         fprintf(stderr, "meshperf run: flag -mesh: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (st->waypoint && (!st->mesh || strcmp(st->mesh, "istio-ambient") != 0)) {
+        fprintf(stderr, "meshperf run: flag -waypoint: only with --mesh istio-ambient\n");
         return EXIT_USAGE;
     }
     const char *bad = st->cfg->prom == CONFIG_PROM_LOCAL ? "prometheus local (a Prometheus on "
@@ -469,7 +476,8 @@ static int cmd_run_drive(const struct cmd_run_state *st)
                  .ns = st->ns,
                  .prom_service = st->prom_service,
                  .rollout_timeout_us = st->rollout_us,
-                 .keep = st->keep},
+                 .keep = st->keep,
+                 .waypoint = st->waypoint},
         .quiet = st->quiet,
         .out = stdout,
         .err = stderr,

@@ -92,6 +92,7 @@ struct platform_kubernetes_opts {
     const char *run_id;         /* value of RENDER_LABEL_RUN; NULL: "meshperf-<time>-<pid>" */
     const char *log_dir;        /* port-forward logs; NULL: /dev/null */
     bool keep;                  /* down() leaves what up() created */
+    bool waypoint;              /* istio-ambient: render a waypoint too (render_opts) */
     int64_t rollout_timeout_us; /* every Deployment ready (and App Mesh objects active)
                                  * within this, from apply (0: 300 s) */
     int64_t call_timeout_us;    /* any other kubectl call (0: 60 s) */

@@ -181,6 +181,19 @@ int platform_kubernetes_preflight(struct platform *p, const struct platform_opts
         snprintf(missing + ml, sizeof missing - ml, "%s%s", nmissing ? ", " : "", crds[i]);
         nmissing++;
     }
+    if (o->kube.waypoint) {
+        const char *get[] = {"get", "crd", RENDER_WAYPOINT_CRD, "-o", "name", NULL};
+        struct kubectl_result r;
+        int rc = kubectl_run(&k->kc, get, NULL, 0, PK_PREFLIGHT_US, true, &r, e, sizeof e);
+        int st = r.status;
+        kubectl_result_free(&r);
+        if (rc != KUBECTL_OK) return errbuf_set(err, errlen, "preflight: %s", e);
+        if (st != 0)
+            return errbuf_set(err, errlen,
+                              "--waypoint: missing CRD %s: install the Gateway API CRDs "
+                              "(docs/KUBERNETES.md, Istio ambient)",
+                              RENDER_WAYPOINT_CRD);
+    }
     if (nmissing)
         return errbuf_set(err, errlen, "mesh %s: missing CRD%s %s: %s", mesh,
                           nmissing == 1 ? "" : "s", missing, pk_crd_fix(mesh));
@@ -200,6 +213,7 @@ static int pk_apply(struct platform_kubernetes *k, struct render_set **setp, cha
         .ns = k->ns,
         .image = ko->image,
         .run_id = k->run_id,
+        .waypoint = ko->waypoint,
     };
     if (render_manifests(ko->cfg, &ro, setp, err, errlen) < 0) return -1;
     struct render_set *s = *setp;

@@ -68,6 +68,10 @@ case "$1 ${2:-}" in
         echo "Error from server (Forbidden): customresourcedefinitions.apiextensions.k8s.io \"$3\" is forbidden: User \"dev\" cannot get resource" >&2
         exit 1
     fi
+    if [ -e "$K/no-gateway" ] && [ "$3" = gateways.gateway.networking.k8s.io ]; then
+        echo "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"$3\" not found" >&2
+        exit 1
+    fi
     if [ -e "$K/no-crds" ]; then
         echo "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"$3\" not found" >&2
         exit 1
@@ -240,6 +244,21 @@ rm -f "$K/forbidden"
 expect_eq "CRDs not readable: exit 2" "$rc" 2
 expect_match "CRDs not readable: kubectl's error, not a missing CRD" "$(cat "$T/forbidden.err")" \
     'preflight: kubectl get crd [a-z]+\.appmesh\.k8s\.aws: Error from server \(Forbidden\)'
+
+# --waypoint: only with istio-ambient; its Gateway API CRD checked before anything is created
+: >"$K/calls.log"
+touch "$K/no-gateway"
+kube nogw --mesh istio-ambient --waypoint
+rc=$?
+rm -f "$K/no-gateway"
+expect_eq "waypoint without the Gateway API CRD: exit 2" "$rc" 2
+expect_match "waypoint without the Gateway API CRD: named" "$(cat "$T/nogw.err")" \
+    'waypoint: missing CRD gateways\.gateway\.networking\.k8s\.io: install the Gateway API CRDs'
+expect_eq "waypoint without the Gateway API CRD: nothing applied" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
+kube wpistio --mesh istio --waypoint
+expect_eq "waypoint with mesh istio: exit 2" "$?" 2
+expect_eq "waypoint with mesh istio: one line" "$(cat "$T/wpistio.err")" \
+    "meshperf run: flag -waypoint: only with --mesh istio-ambient"
 
 # 5. a dropped port-forward is restarted
 kube restart --pause 4s &
