@@ -223,7 +223,15 @@ int kubectl_parse_pods(const char *json, size_t len, struct kubectl_pod **pods, 
         json_t *md = json_object_get(it, "metadata");
         kubectl_str(md, "name", ps[i].name, sizeof ps[i].name);
         kubectl_str(json_object_get(md, "labels"), "app", ps[i].app, sizeof ps[i].app);
-        kubectl_str(json_object_get(it, "status"), "phase", ps[i].phase, sizeof ps[i].phase);
+        json_t *st = json_object_get(it, "status");
+        kubectl_str(st, "phase", ps[i].phase, sizeof ps[i].phase);
+        json_t *cs = json_object_get(st, "containerStatuses");
+        for (size_t c = 0; c < json_array_size(cs); c++) {
+            json_int_t rc =
+                json_integer_value(json_object_get(json_array_get(cs, c), "restartCount"));
+            if (rc > 0 && ps[i].restarts < (1L << 40))
+                ps[i].restarts += (long)(rc < (1LL << 40) ? rc : (1LL << 40));
+        }
         if (!ps[i].name[0]) {
             free(ps);
             json_decref(root);

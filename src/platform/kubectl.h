@@ -83,10 +83,11 @@ struct kubectl_pod {
     char name[128];
     char app[128];  /* metadata.labels.app, "" when absent */
     char phase[16]; /* status.phase: "Running", "Pending", ... */
+    long restarts;  /* the sum of status.containerStatuses[].restartCount (0 when absent) */
 };
 
 /* Parse a PodList (`kubectl get pods -o json`) of len bytes: every item's
- * name, app label and phase. 0 with *pods (malloc'd, free it) and *n, or
+ * name, app label, phase and container restarts. 0 with *pods (malloc'd, free it) and *n, or
  * -1 with one line in err ("kubectl get pods: not JSON at line 1 column
  * 2: ...", "... no \"items\" array"). */
 int kubectl_parse_pods(const char *json, size_t len, struct kubectl_pod **pods, size_t *n,

@@ -14,7 +14,10 @@
  *        load generator's Service (and a Prometheus Service when asked),
  *        each a base/child on a loopback port, ready once the port accepts.
  * The port-forwards are supervised and restarted when they drop
- * (platform/portforward.h); health() is theirs. down(): stop the
+ * (platform/portforward.h). health() (before each test) checks them,
+ * then that every pod up() found is still there, Running, with no more
+ * container restarts than it had (else one line naming the pod and what
+ * to run to see why). down(): stop the
  * port-forwards, then (unless keep)
  * `kubectl delete <kinds> -l RUN=ID` and the namespace when up() created
  * it. The deletes ignore the cancel flag (they run after a Ctrl-C) but
@@ -48,6 +51,12 @@ struct pk_node {
     size_t n;
 };
 
+/* A pod as up() found it, for health(): it must stay, run and not restart. */
+struct pk_pod_seen {
+    char name[128];
+    long restarts;
+};
+
 struct platform_kubernetes {
     struct platform base;
     struct kubectl kc;
@@ -61,6 +70,8 @@ struct platform_kubernetes {
     bool preflighted, applied, ns_created, down_done;
     struct pk_node *nodes;
     size_t nnodes;
+    struct pk_pod_seen *seen; /* every running pod of the run at up() */
+    size_t nseen;
     struct portforward *pf; /* the load generator's, and Prometheus' */
     char lg_url[64], prom_url[64];
 };
@@ -327,6 +338,16 @@ static int pk_pods(struct platform_kubernetes *k, char *err, size_t errlen)
     int rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, &pods, &np, err, errlen);
     kubectl_result_free(&r);
     if (rc < 0) return -1;
+    free(k->seen);
+    k->nseen = 0;
+    if (!(k->seen = calloc(np ? np : 1, sizeof *k->seen)))
+        rc = errbuf_set(err, errlen, "out of memory");
+    for (size_t j = 0; rc == 0 && j < np; j++) {
+        if (strcmp(pods[j].phase, "Running")) continue;
+        struct pk_pod_seen *s = &k->seen[k->nseen++];
+        snprintf(s->name, sizeof s->name, "%s", pods[j].name);
+        s->restarts = pods[j].restarts;
+    }
     k->nnodes = topology_count(k->t);
     k->nodes = calloc(k->nnodes ? k->nnodes : 1, sizeof *k->nodes);
     if (!k->nodes) rc = errbuf_set(err, errlen, "out of memory");
@@ -459,6 +480,47 @@ static int pk_resolve(struct platform *p, const char *url, char *out, size_t out
 /* The port-forwards are up (waiting, bounded, for a restart in progress).
  * Pods are the cluster's to keep running: a pod that dies is replaced by
  * its Deployment, and shows in the test's errors. */
+/* Every pod up() found still there, Running, with no more restarts. A
+ * kubectl that cannot list the pods is a warning, not a failure (the API
+ * server may hiccup; the port-forwards are checked anyway). */
+static int pk_check_pods(struct platform_kubernetes *k, char *err, size_t errlen)
+{
+    const char *args[] = {"get", "pods", "-n", k->ns, "-l", k->selector, "-o", "json", NULL};
+    struct kubectl_result r;
+    char e[ERRBUF_LEN];
+    struct kubectl_pod *pods = NULL;
+    size_t np = 0;
+    int rc = pk_kubectl(k, args, NULL, 0, pk_call_us(k), true, &r, e, sizeof e);
+    if (rc == 0)
+        rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, &pods, &np, e, sizeof e);
+    kubectl_result_free(&r);
+    if (rc < 0) {
+        pk_note(k, "warning: the pods could not be checked: %s", e);
+        return 0;
+    }
+    for (size_t i = 0; rc == 0 && i < k->nseen; i++) {
+        const struct pk_pod_seen *s = &k->seen[i];
+        const struct kubectl_pod *now = NULL;
+        for (size_t j = 0; j < np && !now; j++)
+            if (!strcmp(pods[j].name, s->name)) now = &pods[j];
+        if (!now)
+            rc = errbuf_set(err, errlen,
+                            "pod %s: gone (deleted or evicted; `kubectl get events -n %s`)",
+                            s->name, k->ns);
+        else if (strcmp(now->phase, "Running"))
+            rc = errbuf_set(err, errlen, "pod %s: phase %s (`kubectl describe pod %s -n %s`)",
+                            s->name, now->phase, s->name, k->ns);
+        else if (now->restarts > s->restarts)
+            rc = errbuf_set(err, errlen,
+                            "pod %s: a container restarted (%ld restart%s since the run began; "
+                            "`kubectl logs --previous %s -n %s`)",
+                            s->name, now->restarts - s->restarts,
+                            now->restarts - s->restarts == 1 ? "" : "s", s->name, k->ns);
+    }
+    free(pods);
+    return rc;
+}
+
 static int pk_health(struct platform *p, char *err, size_t errlen)
 {
     struct platform_kubernetes *k = (struct platform_kubernetes *)p;
@@ -466,7 +528,7 @@ static int pk_health(struct platform *p, char *err, size_t errlen)
     char note[1024];
     int rc = portforward_health(k->pf, k->o.cancel, note, sizeof note, err, errlen);
     if (note[0]) pk_note(k, "%s", note);
-    return rc;
+    return rc == 0 ? pk_check_pods(k, err, errlen) : rc;
 }
 
 static void pk_down(struct platform *p)
@@ -514,6 +576,7 @@ static void pk_free(struct platform *p)
     for (size_t i = 0; k->nodes && i < k->nnodes; i++)
         free(k->nodes[i].reps);
     free(k->nodes);
+    free(k->seen);
     portforward_free(k->pf);
     free(k);
 }

@@ -91,9 +91,12 @@ case "$1 ${2:-}" in
     echo "deployment \"$name\" successfully rolled out" ;;
 "wait "*) echo "condition met" ;;
 "get pods")
+    # with $K/restart-later, every listing after the first shows one restart
+    n=$(($(cat "$K/getpods.n" 2>/dev/null || echo 0) + 1)); echo "$n" >"$K/getpods.n"
+    restarts=0; [ -e "$K/restart-later" ] && [ "$n" -gt 1 ] && restarts=1
     sep=""; printf '{"apiVersion":"v1","kind":"List","items":['
     for d in $(deployments); do
-        printf '%s{"metadata":{"name":"%s-7d4b9c6f5d-x2k4q","labels":{"app":"%s"}},"status":{"phase":"Running"}}' "$sep" "$d" "$d"
+        printf '%s{"metadata":{"name":"%s-7d4b9c6f5d-x2k4q","labels":{"app":"%s"}},"status":{"phase":"Running","containerStatuses":[{"name":"app","restartCount":%d}]}}' "$sep" "$d" "$d" "$restarts"
         sep=,
     done
     echo ']}' ;;
@@ -161,7 +164,7 @@ rc=$?
 expect_eq "normal: exit 0" "$rc" 0
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$T/normal.err"
 expect_match "normal: the calls in order" "$(verbs)" \
-    '^version (get_crd )+get_namespace apply (rollout ){3}wait wait get_pods port-forward delete delete $'
+    '^version (get_crd )+get_namespace apply (rollout ){3}wait wait get_pods port-forward (get_pods ){2}delete delete $'
 expect_eq "normal: every call has --context" "$(grep -vc '^--context kind-test \|^  stdin' "$K/calls.log")" 0
 expect_eq "normal: rollout per Deployment" \
     "$(grep -o 'rollout status deployment/[a-z0-9-]*' "$K/calls.log" | sort | tr '\n' ' ')" \
@@ -206,7 +209,7 @@ kill -INT "$RPID"
 wait "$RPID"
 rc=$?
 expect_eq "SIGINT: exit 130" "$rc" 130
-expect_match "SIGINT: everything deleted" "$(verbs)" 'port-forward delete delete $'
+expect_match "SIGINT: everything deleted" "$(verbs)" 'port-forward (get_pods )?delete delete $'
 check "SIGINT: no child left (port-forward ended)" no_marked_left 5
 
 # 3b. SIGINT while waiting for a rollout: the waiting kubectl is stopped,
@@ -259,6 +262,18 @@ kube wpistio --mesh istio --waypoint
 expect_eq "waypoint with mesh istio: exit 2" "$?" 2
 expect_eq "waypoint with mesh istio: one line" "$(cat "$T/wpistio.err")" \
     "meshperf run: flag -waypoint: only with --mesh istio-ambient"
+
+# a pod that restarts after up(): named before the next test, the run ends (exit 1), all deleted
+rm -f "$K/getpods.n"
+touch "$K/restart-later"
+kube restarted --pause 0
+rc=$?
+rm -f "$K/restart-later" "$K/getpods.n"
+expect_eq "pod restarted: exit 1" "$rc" 1
+expect_match "pod restarted: the pod named, and how to see why" "$(cat "$T/restarted.err")" \
+    'pod [a-z0-9-]+-7d4b9c6f5d-x2k4q: a container restarted \(1 restart since the run began; `kubectl logs --previous'
+expect_eq "pod restarted: no test ran" "$(find "$T/restarted" -name fortio.json 2>/dev/null | wc -l)" 0
+expect_eq "pod restarted: everything deleted" "$(grep -c '^delete' "$K/calls.log")" 2
 
 # 5. a dropped port-forward is restarted
 kube restart --pause 4s &

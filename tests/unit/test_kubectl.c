@@ -122,6 +122,20 @@ static void test_parse_pods(void **state)
     const char *noname = "{\"items\":[{\"metadata\":{}}]}";
     assert_int_equal(kubectl_parse_pods(noname, strlen(noname), &p, &n, err, sizeof err), -1);
     assert_string_equal(err, "kubectl get pods: items[0]: no metadata.name");
+
+    /* restarts: the sum over the pod's containers; negative or missing counts are 0 */
+    const char *rs = "{\"items\":[{\"metadata\":{\"name\":\"a\"},\"status\":{\"phase\":\"Running\","
+                     "\"containerStatuses\":[{\"restartCount\":2},{\"restartCount\":3},"
+                     "{\"restartCount\":-7},{}]}},{\"metadata\":{\"name\":\"b\"}}]}";
+    assert_int_equal(kubectl_parse_pods(rs, strlen(rs), &p, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(p[0].restarts, 5);
+    assert_int_equal(p[1].restarts, 0);
+    free(p);
+    /* a parser's message that quotes a raw newline of the input stays one line */
+    const char *nl = "{\"items\":[{\"metadata\":{\"name\":\"a\\\n\"}}]}";
+    assert_int_equal(kubectl_parse_pods(nl, strlen(nl), &p, &n, err, sizeof err), -1);
+    assert_null(strchr(err, '\n'));
 }
 
 int main(void)
