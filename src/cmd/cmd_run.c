@@ -352,6 +352,15 @@ static int cmd_run_config(struct cmd_run_state *st)
         cfg->prom = CONFIG_PROM_LOCAL;
     if (!st->loadgen) st->loadgen = cfg->load_generator;
     if (!st->store) st->store = cfg->store;
+    if ((cfg->tls || cfg->mtls) && st->loadgen && st->loadgen[0]) {
+        fprintf(stderr,
+                "meshperf run: %s: a TLS mesh (IsTLSEnabled, IsmTLSEnabled) needs the "
+                "in-process load (a remote load generator cannot read the run's "
+                "certificates)\n",
+                st->loadgen == cfg->load_generator ? "meshperf.load_generator"
+                                                   : "flag -load-generator");
+        return EXIT_USAGE;
+    }
     int rc = cmd_run_sidecar(st);
     return rc == EXIT_OK ? cmd_run_modes(st) : rc;
 }

@@ -867,12 +867,6 @@ static int driver_tests(struct driver *d)
 static int driver_steps(struct driver *d)
 {
     char e[ERRBUF_LEN];
-    if ((d->cfg->tls || d->cfg->mtls) && d->o->load_generator && d->o->load_generator[0]) {
-        progress_warn(d->prog, "flag -load-generator: a TLS mesh (IsTLSEnabled, IsmTLSEnabled) "
-                               "needs the in-process load (a remote load generator cannot read "
-                               "the run's certificates)");
-        return EXIT_USAGE;
-    }
     if (driver_open_store(d, e, sizeof e) < 0) {
         progress_warn(d->prog, "%s", e);
         return EXIT_USAGE; /* a results URI that no store takes */

@@ -138,4 +138,8 @@ expect_eq "TLS + --load-generator: exit 2" "$?" 2
 expect_eq "TLS + --load-generator: one line" "$(cat "$T/remote.err")" \
     "meshperf run: flag -load-generator: a TLS mesh (IsTLSEnabled, IsmTLSEnabled) needs the in-process load (a remote load generator cannot read the run's certificates)"
 check "TLS + --load-generator: nothing started" no_marked_left 1
+"$MESHPERF" run --check --load-generator http://127.0.0.1:9/ "$T/tls.json" >/dev/null 2>"$T/remote-check.err"
+expect_eq "TLS + --load-generator: --check says so too (exit 2)" "$?" 2
+expect_match "TLS + --load-generator: --check names the flag" "$(cat "$T/remote-check.err")" \
+    '^meshperf run: flag -load-generator: a TLS mesh'
 done_testing
