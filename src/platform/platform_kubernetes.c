@@ -131,6 +131,9 @@ static const char *pk_crd_fix(const char *mesh)
     if (!strcmp(mesh, "istio"))
         return "Istio not installed: istioctl install (or helm install istio-base and istiod); "
                "see docs/KUBERNETES.md";
+    if (!strcmp(mesh, "linkerd"))
+        return "Linkerd not installed: linkerd install --crds | kubectl apply -f -, then linkerd "
+               "install | kubectl apply -f -; see docs/KUBERNETES.md";
     return "its control plane is not installed; see docs/KUBERNETES.md";
 }
 

@@ -71,8 +71,10 @@ struct render_set {
 int render_check_mesh(const char *mesh, char *err, size_t errlen);
 
 /* The CustomResourceDefinitions (names, e.g. "virtualnodes.appmesh.k8s.aws")
- * the flavour's objects need in the cluster, for a preflight; *n gets the
- * count (0 for none and linkerd). Static. */
+ * the flavour needs in the cluster, for a preflight: those its objects
+ * use, or (linkerd, which renders none) one its control plane installs, so
+ * that a mesh that is not there is never measured as if it were; *n gets
+ * the count (0 for none). Static. */
 const char *const *render_required_crds(const char *mesh, size_t *n);
 
 /* Every object of cfg's graph for o->mesh. cfg is borrowed. 0 with *out

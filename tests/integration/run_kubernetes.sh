@@ -240,6 +240,14 @@ expect_eq "missing CRDs: exit 2" "$rc" 2
 expect_match "missing CRDs: the fix named" "$(cat "$T/nocrd.err")" \
     'missing CRDs? [a-z]+\.appmesh\.k8s\.aws(, [a-z]+\.appmesh\.k8s\.aws)*: App Mesh controller not installed: helm .*install appmesh-controller .*docs/KUBERNETES.md'
 expect_eq "missing CRDs: nothing applied or deleted" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
+touch "$K/no-crds"
+kube nolinkerd --mesh linkerd
+rc=$?
+rm -f "$K/no-crds"
+expect_eq "linkerd not installed: exit 2" "$rc" 2
+expect_match "linkerd not installed: the fix named" "$(cat "$T/nolinkerd.err")" \
+    'mesh linkerd: missing CRD serviceprofiles\.linkerd\.io: Linkerd not installed: linkerd install --crds'
+expect_eq "linkerd not installed: nothing applied or deleted" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
 touch "$K/forbidden"
 kube forbidden --mesh appmesh
 rc=$?

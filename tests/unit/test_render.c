@@ -47,8 +47,9 @@ static void test_mesh_names(void **state)
     c = render_required_crds("istio-ambient", &n);
     assert_int_equal(n, 1);
     assert_string_equal(c[0], "peerauthentications.security.istio.io");
-    render_required_crds("linkerd", &n);
-    assert_int_equal(n, 0);
+    c = render_required_crds("linkerd", &n); /* none rendered: its control plane's */
+    assert_int_equal(n, 1);
+    assert_string_equal(c[0], "serviceprofiles.linkerd.io");
     render_required_crds("none", &n);
     assert_int_equal(n, 0);
     render_required_crds("nosuch", &n);
