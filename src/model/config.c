@@ -628,13 +628,6 @@ static int token_start_column(const json_error_t *je)
     return je->column - (chars - 1);
 }
 
-/* jansson's text made safe for one line. */
-static void one_line(char *s)
-{
-    for (unsigned char *p = (unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f) *p = '?';
-}
-
 int config_parse(const char *text, size_t len, const char *name, struct config **out, char *err,
                  size_t errlen)
 {
@@ -649,7 +642,7 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
     json_t *root = json_loadb(text, len, JSON_DECODE_ANY, &je);
     if (!root) {
         int col = token_start_column(&je);
-        one_line(je.text);
+        /* errbuf_set keeps jansson's text, which may quote the input, one line */
         return errbuf_set(err, errlen, "%s:%d:%d: syntax error: %s", name, je.line, col, je.text);
     }
     struct config *c = calloc(1, sizeof *c);

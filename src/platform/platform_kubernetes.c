@@ -327,20 +327,30 @@ static int pk_wait(struct platform_kubernetes *k, const struct render_set *s, ch
     return 0;
 }
 
-/* The replicas: running pods by their app label (node-N). */
-static int pk_pods(struct platform_kubernetes *k, char *err, size_t errlen)
+/* The run's pods (`kubectl get pods -l RUN=ID -o json`), parsed: 0 with
+ * *pods (free it) and *n, or -1 with err. */
+static int pk_list_pods(struct platform_kubernetes *k, struct kubectl_pod **pods, size_t *n,
+                        char *err, size_t errlen)
 {
     const char *args[] = {"get", "pods", "-n", k->ns, "-l", k->selector, "-o", "json", NULL};
     struct kubectl_result r;
-    if (pk_kubectl(k, args, NULL, 0, pk_call_us(k), true, &r, err, errlen) < 0) {
-        kubectl_result_free(&r);
-        return -1;
-    }
-    struct kubectl_pod *pods = NULL;
-    size_t np = 0;
-    int rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, &pods, &np, err, errlen);
+    *pods = NULL;
+    *n = 0;
+    int rc = pk_kubectl(k, args, NULL, 0, pk_call_us(k), true, &r, err, errlen);
+    if (rc == 0)
+        rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, pods, n, err, errlen);
     kubectl_result_free(&r);
-    if (rc < 0) return -1;
+    return rc < 0 ? -1 : 0;
+}
+
+/* The replicas: running pods by their app label (node-N); and every
+ * running pod with its restarts, for health(). */
+static int pk_pods(struct platform_kubernetes *k, char *err, size_t errlen)
+{
+    struct kubectl_pod *pods;
+    size_t np;
+    if (pk_list_pods(k, &pods, &np, err, errlen) < 0) return -1;
+    int rc = 0;
     free(k->seen);
     k->nseen = 0;
     if (!(k->seen = calloc(np ? np : 1, sizeof *k->seen)))
@@ -488,19 +498,14 @@ static int pk_resolve(struct platform *p, const char *url, char *out, size_t out
  * server may hiccup; the port-forwards are checked anyway). */
 static int pk_check_pods(struct platform_kubernetes *k, char *err, size_t errlen)
 {
-    const char *args[] = {"get", "pods", "-n", k->ns, "-l", k->selector, "-o", "json", NULL};
-    struct kubectl_result r;
     char e[ERRBUF_LEN];
-    struct kubectl_pod *pods = NULL;
-    size_t np = 0;
-    int rc = pk_kubectl(k, args, NULL, 0, pk_call_us(k), true, &r, e, sizeof e);
-    if (rc == 0)
-        rc = kubectl_parse_pods(r.out.data ? r.out.data : "", r.out.len, &pods, &np, e, sizeof e);
-    kubectl_result_free(&r);
-    if (rc < 0) {
+    struct kubectl_pod *pods;
+    size_t np;
+    if (pk_list_pods(k, &pods, &np, e, sizeof e) < 0) {
         pk_note(k, "warning: the pods could not be checked: %s", e);
         return 0;
     }
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < k->nseen; i++) {
         const struct pk_pod_seen *s = &k->seen[i];
         const struct kubectl_pod *now = NULL;

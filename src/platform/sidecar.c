@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/atomicfile.h"
+#include "base/buf.h"
 #include "base/errbuf.h"
 #include "platform/sidecar_haproxy.h"
 #include "platform/sidecar_nginx.h"
@@ -67,4 +69,21 @@ int sidecar_locate(const struct sidecar *s, char *path, size_t pathlen, char *er
                       "apt-get install %s)%s%s%s",
                       s->name, s->bin, s->package, s->package, there ? "; or add " : "",
                       there ? "/usr/sbin" : "", there ? " to PATH, where it is" : "");
+}
+
+int sidecar_write_file(const struct sidecar_ctx *ctx, const char *file,
+                       int (*text)(const struct sidecar_ctx *ctx, struct buf *b), char *err,
+                       size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", ctx->dir, file);
+    struct buf b;
+    buf_init(&b, SIDECAR_CFG_MAX);
+    int rc = text(ctx, &b);
+    if (rc < 0)
+        rc = errbuf_set(err, errlen, "%s: larger than %u bytes", path, SIDECAR_CFG_MAX);
+    else
+        rc = atomicfile_write(path, b.data, b.len, err, errlen) < 0 ? -1 : 0;
+    buf_free(&b);
+    return rc;
 }

@@ -21,13 +21,13 @@
  * session reuse stay on. The app's hops to its own sidecar stay plain (in
  * the pod), and so does the metrics listener.
  *
- * How to add a sidecar: write sidecar_<name>.c with its config writer and
- * argv builder (and nothing else), add one line to sidecar_table in
- * sidecar.c naming them, its binary, its Debian package and its metrics
- * path. The local platform then starts it as one more supervised child
- * (base/child.h) per replica, lists it as one more container of that
- * replica (platform.h), and the sampler and the scraper pick it up from
- * there. */
+ * How to add a sidecar: write sidecar_<name>.c with its config writer
+ * (its text, written by sidecar_write_file) and argv builder (and nothing
+ * else), add one line to sidecar_table in sidecar.c naming them, its
+ * binary, its Debian package and its metrics path. The local platform
+ * then starts it as one more supervised child (base/child.h) per replica,
+ * lists it as one more container of that replica (platform.h), and the
+ * sampler and the scraper pick it up from there. */
 #ifndef MESHPERF_SIDECAR_H
 #define MESHPERF_SIDECAR_H
 
@@ -75,6 +75,18 @@ struct sidecar {
                 char *err, size_t errlen);
     const char *metrics_path; /* Prometheus text on metrics_port, e.g. "/metrics"; NULL: none */
 };
+
+struct buf;
+
+#define SIDECAR_CFG_MAX (4u << 20) /* a generated proxy config's cap */
+
+/* For the config writers: the text text() builds (into a buffer capped at
+ * SIDECAR_CFG_MAX; text returns 0, or < 0 when the cap is hit), written
+ * atomically to <ctx->dir>/<file>. 0, or -1 with one line in err
+ * ("<path>: larger than N bytes", or the write's own). */
+int sidecar_write_file(const struct sidecar_ctx *ctx, const char *file,
+                       int (*text)(const struct sidecar_ctx *ctx, struct buf *b), char *err,
+                       size_t errlen);
 
 /* The descriptor called name (borrowed, static), or NULL with one line in
  * err naming the known ones. "none" is the sidecar that runs nothing. */

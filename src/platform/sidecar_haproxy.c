@@ -22,11 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/atomicfile.h"
 #include "base/buf.h"
 #include "base/errbuf.h"
-
-#define HAPROXY_CFG_MAX (4u << 20)
 
 static int haproxy_text(const struct sidecar_ctx *c, struct buf *b)
 {
@@ -98,17 +95,7 @@ int sidecar_haproxy_config(const struct sidecar_ctx *ctx, char *err, size_t errl
     if (ctx->cert_path && (!ctx->pem_path || !ctx->ca_path))
         return errbuf_set(err, errlen, "sidecar haproxy (pod %s): TLS needs a PEM and a CA",
                           ctx->pod);
-    struct buf b;
-    buf_init(&b, HAPROXY_CFG_MAX);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/haproxy.cfg", ctx->dir);
-    int rc = haproxy_text(ctx, &b);
-    if (rc < 0)
-        rc = errbuf_set(err, errlen, "%s: larger than %u bytes", path, HAPROXY_CFG_MAX);
-    else
-        rc = atomicfile_write(path, b.data, b.len, err, errlen) < 0 ? -1 : 0;
-    buf_free(&b);
-    return rc;
+    return sidecar_write_file(ctx, "haproxy.cfg", haproxy_text, err, errlen);
 }
 
 int sidecar_haproxy_argv(const struct sidecar_ctx *ctx, char **argv, size_t argvlen, char *buf,

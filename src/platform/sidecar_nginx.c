@@ -49,8 +49,6 @@
 #include "base/buf.h"
 #include "base/errbuf.h"
 
-#define NGINX_CFG_MAX (4u << 20)
-
 /* A server on port that proxies / to upstream name with a keep-alive
  * pool: over TLS when egress_tls (the caller's sidecar to a backend's),
  * listening with TLS when inbound_tls. */
@@ -193,16 +191,7 @@ int sidecar_nginx_config(const struct sidecar_ctx *ctx, char *err, size_t errlen
             0)
             return -1;
     }
-    struct buf b;
-    buf_init(&b, NGINX_CFG_MAX);
-    snprintf(path, sizeof path, "%s/nginx.conf", ctx->dir);
-    int rc = nginx_text(ctx, &b);
-    if (rc < 0)
-        rc = errbuf_set(err, errlen, "%s: larger than %u bytes", path, NGINX_CFG_MAX);
-    else
-        rc = atomicfile_write(path, b.data, b.len, err, errlen) < 0 ? -1 : 0;
-    buf_free(&b);
-    return rc;
+    return sidecar_write_file(ctx, "nginx.conf", nginx_text, err, errlen);
 }
 
 int sidecar_nginx_argv(const struct sidecar_ctx *ctx, char **argv, size_t argvlen, char *buf,

@@ -152,6 +152,14 @@ kube() { # kube NAME ARGS...: one bounded `meshperf run --platform kubernetes`
         --namespace mp-test --results "$T/$name" "$@" "$T/config.json" \
         >"$T/$name.out" 2>"$T/$name.err"
 }
+# with_file FILE NAME ARGS...: kube NAME ARGS... while the stand-in sees $K/FILE; rc gets its exit
+with_file() {
+    local f=$1; shift
+    touch "$K/$f"
+    kube "$@"
+    rc=$?
+    rm -f "$K/$f"
+}
 # the calls' verbs in order, one word each
 verbs() {
     sed -n '/^  stdin/d; s/^\(--context [^ ]* \)\{0,1\}\(get [a-z]*\|[a-z-]*\).*/\2/p' "$K/calls.log" |
@@ -232,36 +240,23 @@ expect_match "SIGINT during rollout: everything deleted" "$(verbs)" 'apply (roll
 check "SIGINT during rollout: no child left" no_marked_left 5
 
 # 4. missing CRDs
-touch "$K/no-crds"
-kube nocrd --mesh appmesh
-rc=$?
-rm -f "$K/no-crds"
+with_file no-crds nocrd --mesh appmesh
 expect_eq "missing CRDs: exit 2" "$rc" 2
 expect_match "missing CRDs: the fix named" "$(cat "$T/nocrd.err")" \
     'missing CRDs? [a-z]+\.appmesh\.k8s\.aws(, [a-z]+\.appmesh\.k8s\.aws)*: App Mesh controller not installed: helm .*install appmesh-controller .*docs/KUBERNETES.md'
 expect_eq "missing CRDs: nothing applied or deleted" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
-touch "$K/no-crds"
-kube nolinkerd --mesh linkerd
-rc=$?
-rm -f "$K/no-crds"
+with_file no-crds nolinkerd --mesh linkerd
 expect_eq "linkerd not installed: exit 2" "$rc" 2
 expect_match "linkerd not installed: the fix named" "$(cat "$T/nolinkerd.err")" \
     'mesh linkerd: missing CRD serviceprofiles\.linkerd\.io: Linkerd not installed: linkerd install --crds'
 expect_eq "linkerd not installed: nothing applied or deleted" "$(grep -cE '^(apply|delete)' "$K/calls.log")" 0
-touch "$K/forbidden"
-kube forbidden --mesh appmesh
-rc=$?
-rm -f "$K/forbidden"
+with_file forbidden forbidden --mesh appmesh
 expect_eq "CRDs not readable: exit 2" "$rc" 2
 expect_match "CRDs not readable: kubectl's error, not a missing CRD" "$(cat "$T/forbidden.err")" \
     'preflight: kubectl get crd [a-z]+\.appmesh\.k8s\.aws: Error from server \(Forbidden\)'
 
 # --waypoint: only with istio-ambient; its Gateway API CRD checked before anything is created
-: >"$K/calls.log"
-touch "$K/no-gateway"
-kube nogw --mesh istio-ambient --waypoint
-rc=$?
-rm -f "$K/no-gateway"
+with_file no-gateway nogw --mesh istio-ambient --waypoint
 expect_eq "waypoint without the Gateway API CRD: exit 2" "$rc" 2
 expect_match "waypoint without the Gateway API CRD: named" "$(cat "$T/nogw.err")" \
     'waypoint: missing CRD gateways\.gateway\.networking\.k8s\.io: install the Gateway API CRDs'
@@ -273,10 +268,8 @@ expect_eq "waypoint with mesh istio: one line" "$(cat "$T/wpistio.err")" \
 
 # a pod that restarts after up(): named before the next test, the run ends (exit 1), all deleted
 rm -f "$K/getpods.n"
-touch "$K/restart-later"
-kube restarted --pause 0
-rc=$?
-rm -f "$K/restart-later" "$K/getpods.n"
+with_file restart-later restarted --pause 0
+rm -f "$K/getpods.n"
 expect_eq "pod restarted: exit 1" "$rc" 1
 expect_match "pod restarted: the pod named, and how to see why" "$(cat "$T/restarted.err")" \
     'pod [a-z0-9-]+-7d4b9c6f5d-x2k4q: a container restarted \(1 restart since the run began; `kubectl logs --previous'
